@@ -1,0 +1,34 @@
+"""Shared fixtures. Tests never touch the network or W&B servers; real-data tests read the data root."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("WANDB_MODE", "disabled")
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def data_root() -> Path:
+    """The real datasets: ``$ZOO_DATA_ROOT`` (CI sets it to ../shared/data), else ../shared/data if present."""
+    root = Path(os.environ.get("ZOO_DATA_ROOT") or REPO.parent / "shared" / "data")
+    if not root.is_dir():
+        pytest.skip(f"real data not found at {root}; set ZOO_DATA_ROOT")
+    return root
+
+
+@pytest.fixture
+def isolated_zoo(tmp_path, monkeypatch):
+    """A private checkpoints/ and registry folder, so tests can export without touching the shipped ones."""
+    ckpts = tmp_path / "checkpoints"
+    registry = tmp_path / "pretrained"
+    ckpts.mkdir()
+    registry.mkdir()
+    monkeypatch.setenv("ZOO_CHECKPOINTS", str(ckpts))
+    monkeypatch.setenv("ZOO_PRETRAINED_DIR", str(registry))
+    return tmp_path

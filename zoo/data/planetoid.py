@@ -1,0 +1,120 @@
+"""Planetoid citation graphs (Cora, CiteSeer) with the public split of Yang et al. (2016):
+20 labelled nodes per class for training, 500 for validation, 1,000 for testing.
+
+Reads ``<root>/Planetoid/<Name>/raw/ind.<name>.*`` with ``torch_geometric.datasets.Planetoid`` directly (it
+downloads them when they are missing and the network is there); without the raw files and without network, a
+:class:`~zoo.data.root.DataNotFoundError` names the expected folder. Features are row-normalised, as in
+Kipf & Welling (2017).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import lightning.pytorch as pl
+import torch
+from torch_geometric.data import Data
+
+from zoo.data.root import DataNotFoundError, cache_dir, data_root
+
+NAMES = {"cora": "Cora", "citeseer": "CiteSeer", "pubmed": "PubMed"}
+RAW_FILES = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
+SOURCE = "https://github.com/kimiyoung/planetoid (raw/ind.<name>.* files)"
+
+
+def canonical_name(name: str) -> str:
+    try:
+        return NAMES[name.lower()]
+    except KeyError:
+        raise ValueError(f"unknown Planetoid dataset {name!r}; choose one of {sorted(NAMES.values())}") from None
+
+
+def load_planetoid(name: str, root: str | Path | None = None) -> Data:
+    """Return the whole graph (one ``Data`` with train/val/test masks) of ``name`` under the data root."""
+    from torch_geometric.datasets import Planetoid
+    from torch_geometric.transforms import NormalizeFeatures
+
+    name = canonical_name(name)
+    raw = data_root(root) / "Planetoid" / name / "raw"
+    base = _writable_base(raw, name)
+    try:
+        dataset = Planetoid(str(base), name, split="public", transform=NormalizeFeatures())
+    except Exception as err:  # PyG tries to download missing raw files; offline that fails deep in urllib
+        missing = [f for f in RAW_FILES if not (raw / f"ind.{name.lower()}.{f}").is_file()]
+        if missing:
+            raise DataNotFoundError(
+                f"Planetoid {name} not found: expected {raw}/ind.{name.lower()}.{{{','.join(missing)}}} "
+                f"and the download failed ({err}). Get the raw files from {SOURCE}, or point the data root "
+                "elsewhere with $ZOO_DATA_ROOT or --data.root.") from err
+        raise
+    return dataset[0]
+
+
+def _writable_base(raw: Path, name: str) -> Path:
+    """PyG writes ``processed/`` beside ``raw/``. The data root is treated as read-only (it is, in CI), so the
+    raw files are mirrored into the zoo's cache with symlinks and PyG processes there."""
+    if not raw.is_dir():
+        return raw.parent.parent  # let PyG download into the data root when the network is there
+    mirror = cache_dir("Planetoid", name, "raw")
+    for source in raw.iterdir():
+        link = mirror / source.name
+        if not link.exists():
+            link.symlink_to(source.resolve())
+    return mirror.parent.parent
+
+
+class _FullGraph(torch.utils.data.Dataset):
+    """One-item dataset: full-batch training feeds the whole graph at every step."""
+
+    def __init__(self, data: Data):
+        self.data = data
+
+    def __len__(self) -> int:
+        return 1
+
+    def __getitem__(self, index: int) -> Data:
+        return self.data
+
+
+class PlanetoidDataModule(pl.LightningDataModule):
+    """Full-batch node classification on a Planetoid graph.
+
+    Args:
+        name: "Cora" or "CiteSeer" ("PubMed" when its raw files are present).
+        root: the data root (default: ``$ZOO_DATA_ROOT`` or ``~/.cache/zoo/data``).
+    """
+
+    def __init__(self, name: str = "Cora", root: str | None = None):
+        super().__init__()
+        self.name = canonical_name(name)
+        self.root = root
+        self.data: Data | None = None
+
+    def prepare_data(self) -> None:
+        load_planetoid(self.name, self.root)  # processes (or fails clearly) once, before DDP workers start
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.data is None:
+            self.data = load_planetoid(self.name, self.root)
+
+    @property
+    def num_features(self) -> int:
+        self.setup()
+        return self.data.num_features
+
+    @property
+    def num_classes(self) -> int:
+        self.setup()
+        return int(self.data.y.max()) + 1
+
+    def _loader(self):
+        return torch.utils.data.DataLoader(_FullGraph(self.data), batch_size=None, shuffle=False)
+
+    def train_dataloader(self):
+        return self._loader()
+
+    def val_dataloader(self):
+        return self._loader()
+
+    def test_dataloader(self):
+        return self._loader()

@@ -1,0 +1,46 @@
+"""The one documented data root.
+
+Resolution: an explicit argument (``--data.root`` in recipes), else ``$ZOO_DATA_ROOT``, else
+``~/.cache/zoo/data`` (``$XDG_CACHE_HOME/zoo/data``). Under it the standard raw layouts are expected
+(``MNIST/raw``, ``Planetoid/Cora/raw``, ``celeba/img_align_celeba``, ``qm9/qm9.csv.gz`` ...).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ENV_VAR = "ZOO_DATA_ROOT"
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A dataset file or folder is missing under the data root; the message names the path and the source."""
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    if root:
+        return Path(root).expanduser()
+    if os.environ.get(ENV_VAR):
+        return Path(os.environ[ENV_VAR]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "zoo" / "data"
+
+
+def require_path(path: Path, what: str, source: str) -> Path:
+    """Return ``path`` if it exists, else raise a :class:`DataNotFoundError` that says where to get it."""
+    if not path.exists():
+        raise DataNotFoundError(
+            f"{what} not found: expected {path}. Get it from {source} and place it there, or point the data "
+            f"root elsewhere with ${ENV_VAR} or --data.root.")
+    return path
+
+
+def cache_dir(*parts: str) -> Path:
+    """A writable folder for processed data (the data root may be read-only, as ../shared/data is in CI):
+    ``$ZOO_CACHE_DIR`` or ``$XDG_CACHE_HOME/zoo/processed`` (default ``~/.cache/zoo/processed``)."""
+    base = os.environ.get("ZOO_CACHE_DIR")
+    if not base:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zoo" / "processed"
+    path = Path(base).joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

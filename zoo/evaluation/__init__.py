@@ -1,0 +1,41 @@
+"""Evaluators behind ``zoo eval ID``: each recomputes a checkpoint's card metrics on the real data.
+
+An evaluator is ``fn(model, cfg, root=None) -> dict[metric_name, value]``, registered by name with
+:func:`register_evaluator`; a pretrained entry names its evaluator in ``cfg.evaluator``. Family modules in
+this package are imported automatically.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Callable
+
+_EVALUATORS: dict[str, Callable] = {}
+
+
+def register_evaluator(name: str) -> Callable:
+    def decorator(fn: Callable) -> Callable:
+        _EVALUATORS[name] = fn
+        return fn
+
+    return decorator
+
+
+def get_evaluator(name: str) -> Callable:
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    if name not in _EVALUATORS:
+        raise KeyError(f"no evaluator named {name!r}; registered: {sorted(_EVALUATORS)}")
+    return _EVALUATORS[name]
+
+
+def evaluate(model_id: str, root: str | None = None) -> dict[str, float]:
+    """Load ``model_id`` and recompute its metrics on the data under ``root`` (the data root by default)."""
+    from zoo.hub import load
+    from zoo.registry import get_pretrained_cfg
+
+    cfg = get_pretrained_cfg(model_id)
+    if not cfg.evaluator:
+        raise ValueError(f"{model_id} names no evaluator in its registry entry")
+    return get_evaluator(cfg.evaluator)(load(model_id), cfg, root=root)

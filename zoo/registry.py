@@ -1,0 +1,191 @@
+"""The zoo's two registries: architectures (code) and pretrained checkpoints (data).
+
+Architecture and weights are named apart, as in timm: an *architecture* is a builder registered with
+:func:`register_model` (``"gcn"``, ``"dcgan_generator"`` ...) that turns JSON-able constructor args into an
+``nn.Module``; a *pretrained entry* (:class:`PretrainedCfg`) is one set of trained weights with a public id
+``<method>-<dataset>`` (``"gcn-cora"``), its provenance, its measured metrics and where its files live.
+
+Pretrained entries are JSON files in ``zoo/pretrained/<id>.json``. ``zoo export`` writes them, so the result
+of a recipe becomes a registered, shipped model without hand-copying numbers into Python.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import fnmatch
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch.nn as nn
+
+PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+
+
+def pretrained_dir() -> Path:
+    """Where the pretrained entries live: ``$ZOO_PRETRAINED_DIR`` (tests, private zoos) or ``zoo/pretrained``."""
+    return Path(os.environ.get("ZOO_PRETRAINED_DIR") or PRETRAINED_DIR)
+
+_MODELS: dict[str, Callable[..., nn.Module]] = {}
+
+
+class UnknownModelError(KeyError):
+    """Raised for an id or architecture that is not registered; the message lists the closest names."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; print it as a sentence instead
+        return str(self.args[0])
+
+
+def register_model(name: str) -> Callable:
+    """Register an architecture builder (a class or function returning an ``nn.Module``) under ``name``."""
+
+    def decorator(builder: Callable[..., nn.Module]) -> Callable[..., nn.Module]:
+        if name in _MODELS and _MODELS[name] is not builder:
+            raise ValueError(f"architecture {name!r} is registered twice")
+        _MODELS[name] = builder
+        return builder
+
+    return decorator
+
+
+def list_architectures() -> list[str]:
+    _import_families()
+    return sorted(_MODELS)
+
+
+def get_architecture(name: str) -> Callable[..., nn.Module]:
+    _import_families()
+    if name not in _MODELS:
+        raise UnknownModelError(_unknown_message("architecture", name, sorted(_MODELS)))
+    return _MODELS[name]
+
+
+def create_model(architecture: str, **model_args: Any) -> nn.Module:
+    """Build an untrained model: ``create_model("gcn", in_channels=1433, hidden_channels=16, out_channels=7)``."""
+    return get_architecture(architecture)(**model_args)
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One number with its provenance: what was measured, on what, how, and the command that reproduces it."""
+
+    name: str  # e.g. "test_accuracy", "fid", "mae"
+    value: float
+    unit: str = ""
+    split: str = "test"
+    std: float | None = None  # spread over seeds, when the value is a mean
+    protocol: str = ""  # how it was measured: seeds, sample counts, extractor ...
+    command: str = ""  # the command that reproduces it
+    higher_is_better: bool = True
+
+
+@dataclass(frozen=True)
+class PaperResult:
+    """A number reported in the literature, with its citation."""
+
+    name: str
+    value: float
+    citation: str
+    std: float | None = None
+    unit: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class PretrainedCfg:
+    """Everything known about one set of trained weights (cf. timm's ``PretrainedCfg``)."""
+
+    id: str  # public id, "<method>-<dataset>"
+    architecture: str  # registered builder name
+    model_args: dict[str, Any]  # JSON-able constructor args
+    method: str  # human name of the method
+    paper: str  # citation of the method's paper
+    task: str  # "node-classification", "image-generation", "graph-regression", ...
+    dataset: str
+    split: str  # which split was used to train / select / test
+    recipe: str  # the command that trains it
+    evaluator: str = ""  # name of the registered evaluator used by `zoo eval`
+    metrics: tuple[Metric, ...] = ()
+    paper_results: tuple[PaperResult, ...] = ()
+    baselines: tuple[PaperResult, ...] = ()  # our own or published baselines shown beside the numbers
+    hf_hub_id: str = ""  # "org/name" on the Hugging Face Hub
+    revision: str | None = None  # pinned Hub commit; None until `zoo push` records one
+    sha256: str = ""  # of model.safetensors
+    license: str = "apache-2.0"
+    dataset_license: str = ""
+    tags: tuple[str, ...] = ()
+    training: dict[str, Any] = field(default_factory=dict)  # hardware, wall time, epochs/steps, W&B run id
+    notes: str = ""  # budget caveats and anything a user must know
+    extra: dict[str, Any] = field(default_factory=dict)  # family-specific fields (units, image size ...)
+
+    def metric(self, name: str) -> Metric:
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise KeyError(f"{self.id} has no metric {name!r}; it has {[m.name for m in self.metrics]}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "PretrainedCfg":
+        known = {f.name for f in dataclasses.fields(cls)}
+        missing = [f.name for f in dataclasses.fields(cls) if f.name not in data and _required(f)]
+        if missing:
+            raise ValueError(f"pretrained config is missing required keys {missing}")
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"pretrained config has unknown keys {unknown}; known keys are {sorted(known)}")
+        data = dict(data)
+        data["metrics"] = tuple(Metric(**m) for m in data.get("metrics", ()))
+        data["paper_results"] = tuple(PaperResult(**p) for p in data.get("paper_results", ()))
+        data["baselines"] = tuple(PaperResult(**p) for p in data.get("baselines", ()))
+        data["tags"] = tuple(data.get("tags", ()))
+        return cls(**data)
+
+
+def _required(f: dataclasses.Field) -> bool:
+    return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+
+
+def load_pretrained_cfgs(directory: Path | None = None) -> dict[str, PretrainedCfg]:
+    directory = directory or pretrained_dir()
+    cfgs = {}
+    for path in sorted(directory.glob("*.json")):
+        try:
+            cfg = PretrainedCfg.from_dict(json.loads(path.read_text()))
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"{path}: {err}") from err
+        if cfg.id != path.stem:
+            raise ValueError(f"{path}: id {cfg.id!r} does not match the file name")
+        cfgs[cfg.id] = cfg
+    return cfgs
+
+
+def list_models(pattern: str = "*") -> list[str]:
+    """Ids of the pretrained checkpoints matching a shell-style ``pattern`` (``"gcn-*"``, ``"*mnist"``)."""
+    return sorted(i for i in load_pretrained_cfgs() if fnmatch.fnmatch(i, pattern))
+
+
+def get_pretrained_cfg(model_id: str) -> PretrainedCfg:
+    cfgs = load_pretrained_cfgs()
+    if model_id not in cfgs:
+        raise UnknownModelError(_unknown_message("model id", model_id, sorted(cfgs)))
+    return cfgs[model_id]
+
+
+def _unknown_message(kind: str, name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+    return (
+        f"unknown {kind} {name!r}.{hint} Known: {', '.join(known) or 'none'}. "
+        "Run `zoo list` to see every id, or pass 'hf-hub:org/name' for a repo in the zoo's format."
+    )
+
+
+def _import_families() -> None:
+    """Import the model families so their ``@register_model`` decorators run."""
+    import zoo.models  # noqa: F401
