@@ -74,6 +74,15 @@ class ZooCLI(LightningCLI):
         kwargs["callbacks"] = callbacks
         return super().instantiate_trainer(**kwargs)
 
+    def after_fit(self) -> None:
+        """Close the W&B run so a second run in the same process starts its own."""
+        from lightning.pytorch.loggers import WandbLogger
+
+        if isinstance(self.trainer.logger, WandbLogger) and self.trainer.is_global_zero:
+            import wandb
+
+            wandb.finish()
+
 
 def run_name_of(recipe: Path) -> str:
     """``recipes/gcn/cora.yaml`` -> ``gcn/cora``."""

@@ -1,0 +1,53 @@
+"""The `zoo` command as a user runs it."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from zoo.cli import main
+from zoo.registry import get_pretrained_cfg
+
+
+def test_list_and_info(capsys):
+    assert main(["list", "gcn-*"]) == 0
+    out = capsys.readouterr().out
+    assert "gcn-cora" in out and "test_accuracy" in out
+    assert main(["info", "gcn-cora"]) == 0
+    assert json.loads(capsys.readouterr().out)["architecture"] == "gcn"
+
+
+def test_unknown_id_is_one_line_with_suggestions(capsys):
+    assert main(["info", "gcn-coar"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Did you mean 'gcn-cora'" in err
+
+
+def test_eval_reproduces_the_card_number(data_root, capsys):
+    assert main(["eval", "gcn-cora", "--data-root", str(data_root), "--json"]) == 0
+    results = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    card = get_pretrained_cfg("gcn-cora").metric("test_accuracy").value
+    assert results["test_accuracy"] == pytest.approx(card, abs=1e-6)  # deterministic: the same number
+
+
+def test_eval_without_data_says_where_to_get_it(tmp_path, capsys, monkeypatch):
+    import torch_geometric.datasets.planetoid as planetoid
+
+    monkeypatch.setattr(planetoid.Planetoid, "download", lambda self: (_ for _ in ()).throw(OSError("offline")))
+    assert main(["eval", "gcn-cora", "--data-root", str(tmp_path)]) == 2
+    assert "not found: expected" in capsys.readouterr().err
+
+
+def test_sample_on_a_non_generative_model_is_a_clear_error(capsys):
+    assert main(["sample", "gcn-cora"]) == 2
+    assert "not a generative model" in capsys.readouterr().err
+
+
+def test_cards_check_passes_on_the_repository(capsys):
+    assert main(["cards", "--check"]) == 0
+
+
+def test_console_script_entry_point():
+    out = subprocess.run([sys.executable, "-m", "zoo.cli", "list"], capture_output=True, text=True, check=True)
+    assert "gcn-cora" in out.stdout

@@ -1,0 +1,88 @@
+import json
+
+import pytest
+import torch
+
+from zoo.hub import (CONFIG_NAME, WEIGHTS_NAME, CheckpointError, atomic_folder, load_folder, save_pretrained,
+                     sha256_file)
+from zoo.registry import create_model
+
+ARGS = {"in_channels": 5, "out_channels": 3, "hidden_channels": 4}
+
+
+@pytest.fixture
+def folder(tmp_path):
+    torch.manual_seed(0)
+    model = create_model("gcn", **ARGS)
+    return save_pretrained(model, tmp_path / "tiny", "gcn", ARGS), model
+
+
+def test_round_trip_gives_identical_outputs_in_eval_mode(folder):
+    path, model = folder
+    loaded = load_folder(path, expected_sha256=sha256_file(path / WEIGHTS_NAME))
+    assert not loaded.training
+    x, edge_index = torch.randn(7, 5), torch.randint(0, 7, (2, 12))
+    torch.testing.assert_close(loaded(x, edge_index), model.eval()(x, edge_index))
+
+
+def test_truncated_weights_are_reported(folder):
+    path, _ = folder
+    data = (path / WEIGHTS_NAME).read_bytes()
+    (path / WEIGHTS_NAME).write_bytes(data[: len(data) // 2])
+    with pytest.raises(CheckpointError, match="truncated or corrupted"):
+        load_folder(path)
+
+
+def test_sha256_mismatch_is_reported(folder):
+    path, _ = folder
+    with pytest.raises(CheckpointError, match="sha256 mismatch"):
+        load_folder(path, expected_sha256="0" * 64)
+
+
+def test_config_for_another_architecture_is_reported(folder):
+    path, _ = folder
+    with pytest.raises(CheckpointError, match="describes architecture 'gcn'.*expects 'dcgan'"):
+        load_folder(path, expected_architecture="dcgan")
+
+
+def test_config_whose_args_do_not_fit_the_weights_is_reported(folder):
+    path, _ = folder
+    config = json.loads((path / CONFIG_NAME).read_text())
+    config["model_args"]["hidden_channels"] = 8
+    (path / CONFIG_NAME).write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match="does not match architecture 'gcn'"):
+        load_folder(path)
+
+
+def test_config_with_missing_keys_is_reported(folder):
+    path, _ = folder
+    (path / CONFIG_NAME).write_text(json.dumps({"architecture": "gcn"}))
+    with pytest.raises(CheckpointError, match="lacks the keys \\['model_args'\\]"):
+        load_folder(path)
+    (path / CONFIG_NAME).write_text("{not json")
+    with pytest.raises(CheckpointError, match="not valid JSON"):
+        load_folder(path)
+
+
+def test_missing_folder_is_reported(tmp_path):
+    with pytest.raises(CheckpointError, match="config.json.*is missing|is missing"):
+        load_folder(tmp_path / "nothing")
+
+
+def test_atomic_folder_leaves_nothing_behind_on_error(tmp_path):
+    target = tmp_path / "ckpt"
+    with pytest.raises(RuntimeError):
+        with atomic_folder(target) as tmp:
+            (tmp / "partial").write_text("half")
+            raise RuntimeError("boom")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_atomic_folder_replaces_an_existing_folder(tmp_path):
+    target = tmp_path / "ckpt"
+    target.mkdir()
+    (target / "old").write_text("old")
+    with atomic_folder(target) as tmp:
+        (tmp / "new").write_text("new")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt"]
+    assert [p.name for p in target.iterdir()] == ["new"]
