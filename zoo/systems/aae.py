@@ -1,0 +1,125 @@
+r"""Training an adversarial autoencoder (Makhzani et al. 2016, sec. 2), with manual optimisation.
+
+Each batch runs three phases, each with its own optimiser:
+
+1. **reconstruction** -- encoder and decoder minimise the reconstruction loss
+   :math:`\mathbb{E}_x[-\log p(x \mid E(x))]` (``net.reconstruction_loss``);
+2. **discriminator** -- the latent discriminator :math:`D` learns to tell prior samples :math:`z \sim p(z)`
+   ("real") from codes :math:`E(x)` ("fake"), with the discriminator half of an adversarial loss from
+   :mod:`zoo.losses` (default: the logistic loss of the paper);
+3. **regularisation** -- the encoder, acting as the generator, is updated to fool :math:`D` with the generator
+   half of the same loss (default non-saturating), scaled by ``regularization_weight``.
+
+What ships is ``self.net`` (encoder, decoder and prior); the discriminator lives in ``self.discriminator`` and is
+dropped by export. Batches are whatever the net's ``reconstruction_loss`` takes: float tensors of binary vectors
+(or images), or lists of SMILES strings, tokenized here by ``net.encode_strings``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import lightning.pytorch as pl
+import torch
+from torch import Tensor
+
+from zoo.hub import load_state_into
+from zoo.losses import get_loss
+from zoo.registry import create_model
+
+
+class AAESystem(pl.LightningModule):
+    """Args:
+    architecture: "aae_binary" or "aae_smiles"; ``model_args`` its constructor args.
+    discriminator_hidden: widths of the latent discriminator's hidden layers.
+    lr: Adam learning rate of the reconstruction phase; ``discriminator_lr`` and ``generator_lr`` of the two
+        adversarial phases (default: ``lr``).
+    betas: Adam betas for all three optimisers.
+    loss: adversarial loss name from :mod:`zoo.losses` ("non_saturating" is the paper's logistic GAN loss).
+    regularization_weight: factor on the encoder's adversarial loss.
+    lr_step_epochs, lr_gamma: multiply every learning rate by ``lr_gamma`` each ``lr_step_epochs`` epochs
+        (MOSES AAE: 20 and 0.5); None disables it.
+    init_from: a zoo id to initialise ``net`` from.
+    """
+
+    def __init__(self, architecture: str = "aae_binary", model_args: dict[str, Any] | None = None,
+                 discriminator_hidden: Sequence[int] = (1000, 1000), lr: float = 1e-3,
+                 discriminator_lr: float | None = None, generator_lr: float | None = None,
+                 betas: Sequence[float] = (0.5, 0.999), loss: str = "non_saturating",
+                 regularization_weight: float = 1.0, lr_step_epochs: int | None = None, lr_gamma: float = 0.5,
+                 init_from: str | None = None):
+        super().__init__()
+        self.save_hyperparameters()
+        self.automatic_optimization = False
+        self.net = create_model(architecture, **(model_args or {}))
+        if init_from:
+            load_state_into(self.net, init_from)
+        self.discriminator = create_model("aae_latent_discriminator", latent_dim=self.net.latent_dim,
+                                          hidden=list(discriminator_hidden))
+        self.adversarial = get_loss(loss)
+
+    # ---- helpers
+    def _inputs(self, batch: Any) -> Tensor:
+        if isinstance(batch, (list, tuple)) and batch and isinstance(batch[0], str):
+            return self.net.encode_strings(batch).to(self.device)
+        if isinstance(batch, (list, tuple)):
+            batch = batch[0]
+        return batch
+
+    def _encoder_parameters(self) -> list[torch.nn.Parameter]:
+        return list(self.net.encoder_parameters()) if hasattr(self.net, "encoder_parameters") else \
+            list(self.net.encoder.parameters())
+
+    # ---- training
+    def training_step(self, batch: Any, batch_idx: int) -> None:
+        opt_ae, opt_d, opt_g = self.optimizers()
+        x = self._inputs(batch)
+        n = x.shape[0]
+
+        # 1. reconstruction: encoder + decoder
+        recon = self.net.reconstruction_loss(x)
+        opt_ae.zero_grad(set_to_none=True)
+        self.manual_backward(recon)
+        opt_ae.step()
+
+        # 2. discriminator: prior samples are "real", codes of data are "fake"
+        with torch.no_grad():
+            fake = self.net.encode(x)
+        real = self.net.prior.sample(n, device=self.device)
+        d_loss = self.adversarial.discriminator(self.discriminator(real), self.discriminator(fake))
+        opt_d.zero_grad(set_to_none=True)
+        self.manual_backward(d_loss)
+        opt_d.step()
+
+        # 3. regularisation: the encoder is the generator of codes
+        g_loss = self.hparams.regularization_weight * self.adversarial.generator(self.discriminator(self.net.encode(x)))
+        opt_g.zero_grad(set_to_none=True)
+        self.manual_backward(g_loss)
+        opt_g.step()
+
+        self.log_dict({"train/reconstruction": recon, "train/discriminator": d_loss, "train/generator": g_loss},
+                      prog_bar=True, batch_size=n)
+
+    def on_train_epoch_end(self) -> None:
+        schedulers = self.lr_schedulers()
+        for s in schedulers if isinstance(schedulers, list) else [schedulers] if schedulers else []:
+            s.step()
+
+    def validation_step(self, batch: Any, batch_idx: int) -> None:
+        x = self._inputs(batch)
+        z = self.net.encode(x)
+        self.log("val/reconstruction", self.net.reconstruction_loss(x, z), prog_bar=True, batch_size=x.shape[0])
+        # how far the codes are from the prior, as the discriminator sees it (0.5 = indistinguishable)
+        self.log("val/discriminator_fooled", torch.sigmoid(self.discriminator(z)).mean(), batch_size=x.shape[0])
+
+    def configure_optimizers(self):
+        hp = self.hparams
+        betas = tuple(hp.betas)
+        opt_ae = torch.optim.Adam(self.net.parameters(), lr=hp.lr, betas=betas)
+        opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=hp.discriminator_lr or hp.lr, betas=betas)
+        opt_g = torch.optim.Adam(self._encoder_parameters(), lr=hp.generator_lr or hp.lr, betas=betas)
+        optimizers = [opt_ae, opt_d, opt_g]
+        if not hp.lr_step_epochs:
+            return optimizers
+        schedulers = [torch.optim.lr_scheduler.StepLR(o, hp.lr_step_epochs, hp.lr_gamma) for o in optimizers]
+        return optimizers, schedulers
