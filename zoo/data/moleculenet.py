@@ -1,0 +1,196 @@
+"""MoleculeNet regression sets (ESOL, FreeSolv, Lipophilicity) as LightningDataModules.
+
+Files under ``<data root>/moleculenet/`` (MoleculeNet's own CSVs, see the data README):
+
+=============  ======================  ===============================================  ==================
+dataset        file                    target column                                    unit
+=============  ======================  ===============================================  ==================
+esol           esol.csv                measured log solubility in mols per litre        log10(mol/L)
+freesolv       freesolv.csv            expt (hydration free energy)                     kcal/mol
+lipophilicity  lipophilicity.csv       exp (octanol/water distribution coefficient)     logD
+=============  ======================  ===============================================  ==================
+
+Featurizers: ``"nfp"`` (Duvenaud atom/bond features, implicit H), ``"ecfp"`` (Morgan radius-2 bits),
+``"mpnn"`` (Gilmer features with explicit H and an RDKit ETKDG + MMFF conformer for the distances; cached in
+``$ZOO_CACHE_DIR``). Molecules that cannot be featurized are skipped with a warning that names them by row.
+
+Splits, deterministic and computed on the rows of the CSV (so every featurizer sees the same molecules in the
+same split, minus its own skipped rows):
+
+- ``random`` (default): rows permuted with ``numpy.random.default_rng(seed)``, then 80 / 10 / 10 %;
+- ``scaffold``: Bemis-Murcko scaffolds (RDKit), the largest scaffold groups fill train first, then
+  validation, then test (the DeepChem / MoleculeNet procedure; ``seed`` is not used).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+from lightning.pytorch import LightningDataModule
+from torch_geometric.data import Data
+from torch_geometric.loader import DataLoader
+
+from zoo.data.molecules import (featurize_many, graph_from_smiles, graph_to_data, morgan_fingerprint,
+                                mol_from_smiles, nfp_graph)
+from zoo.data.root import data_root, require_path
+
+DATASETS = {
+    "esol": ("esol.csv", "smiles", "measured log solubility in mols per litre", "log solubility",
+             "log10(mol/L)"),
+    "freesolv": ("freesolv.csv", "smiles", "expt", "hydration free energy", "kcal/mol"),
+    "lipophilicity": ("lipophilicity.csv", "smiles", "exp", "logD", "logD"),
+}
+SOURCE = "MoleculeNet (Wu et al. 2018); see the data README"
+FEATURIZERS = ("nfp", "ecfp", "mpnn")
+
+
+def read_csv(name: str, root: str | None = None) -> tuple[list[str], np.ndarray]:
+    """``(smiles, targets)`` of a MoleculeNet CSV, in file order."""
+    if name not in DATASETS:
+        raise ValueError(f"unknown MoleculeNet set {name!r}; choose one of {sorted(DATASETS)}")
+    file, smiles_col, target_col, _, _ = DATASETS[name]
+    path = require_path(data_root(root) / "moleculenet" / file, f"MoleculeNet {name}", SOURCE)
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return [r[smiles_col].strip() for r in rows], np.array([float(r[target_col]) for r in rows], np.float32)
+
+
+def random_split(n: int, seed: int = 0, fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> dict[str, np.ndarray]:
+    perm = np.random.default_rng(seed).permutation(n)
+    n_train, n_val = int(round(fractions[0] * n)), int(round(fractions[1] * n))
+    return {"train": np.sort(perm[:n_train]), "val": np.sort(perm[n_train:n_train + n_val]),
+            "test": np.sort(perm[n_train + n_val:])}
+
+
+def scaffold_split(smiles: Sequence[str], fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> dict[str, np.ndarray]:
+    """Bemis-Murcko scaffold split: scaffold groups, largest first, fill train, then val, then test."""
+    from rdkit.Chem.Scaffolds import MurckoScaffold
+
+    groups: dict[str, list[int]] = {}
+    for i, s in enumerate(smiles):
+        try:
+            key = MurckoScaffold.MurckoScaffoldSmiles(mol=mol_from_smiles(s), includeChirality=False)
+        except ValueError:
+            key = f"unparsable-{i}"  # dropped later by the featurizer; keep the split well defined
+        groups.setdefault(key, []).append(i)
+    ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0]))
+    n = len(smiles)
+    split = {"train": [], "val": [], "test": []}
+    for group in ordered:
+        if len(split["train"]) + len(group) <= fractions[0] * n:
+            split["train"] += group
+        elif len(split["val"]) + len(group) <= fractions[1] * n:
+            split["val"] += group
+        else:
+            split["test"] += group
+    return {k: np.array(sorted(v), np.int64) for k, v in split.items()}
+
+
+def featurize_smiles(smiles: Sequence[str], featurizer: str, radius: int = 2, n_bits: int = 2048,
+                     seed: int = 0) -> tuple[list[Data], list[int]]:
+    """PyG ``Data`` per molecule (without ``y``) and the indices that were kept."""
+    if featurizer == "nfp":
+        return featurize_many(smiles, lambda s: Data(**nfp_graph(s)))
+    if featurizer == "ecfp":
+        return featurize_many(smiles, lambda s: Data(fp=morgan_fingerprint(s, radius, n_bits).unsqueeze(0),
+                                                     num_nodes=1))
+    if featurizer == "mpnn":
+        return featurize_many(smiles, lambda s: graph_to_data(graph_from_smiles(s, seed=seed)))
+    raise ValueError(f"unknown featurizer {featurizer!r}; choose one of {FEATURIZERS}")
+
+
+def _cache_path(name: str, featurizer: str, smiles: Sequence[str]) -> Path:
+    from zoo.data.qm9 import cache_dir
+
+    digest = hashlib.sha256("\n".join(smiles).encode()).hexdigest()[:12]
+    return cache_dir() / f"moleculenet_{name}_{featurizer}_{digest}.pt"
+
+
+class MoleculeNetDataModule(LightningDataModule):
+    """ESOL / FreeSolv / Lipophilicity for graph regression.
+
+    Args:
+        dataset: "esol", "freesolv" or "lipophilicity".
+        root: data root (``$ZOO_DATA_ROOT`` by default).
+        featurizer: "nfp", "ecfp" or "mpnn" (must fit the model being trained).
+        split: "random" (80/10/10 with ``seed``) or "scaffold".
+        seed: seed of the random split.
+        batch_size, num_workers: loader settings.
+        limit: use only the first ``limit`` rows (tests and debug recipes).
+    """
+
+    def __init__(self, dataset: str = "esol", root: str | None = None, featurizer: str = "nfp",
+                 split: str = "random", seed: int = 0, batch_size: int = 100, num_workers: int = 0,
+                 limit: int | None = None):
+        super().__init__()
+        if split not in ("random", "scaffold"):
+            raise ValueError(f"split must be 'random' or 'scaffold', not {split!r}")
+        if dataset not in DATASETS:
+            raise ValueError(f"unknown MoleculeNet set {dataset!r}; choose one of {sorted(DATASETS)}")
+        self.save_hyperparameters()
+        self.datasets: dict[str, list[Data]] = {}
+
+    @property
+    def target_names(self) -> list[str]:
+        return [DATASETS[self.hparams.dataset][3]]
+
+    @property
+    def units(self) -> list[str]:
+        return [DATASETS[self.hparams.dataset][4]]
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.datasets:
+            return
+        hp = self.hparams
+        smiles, y = read_csv(hp.dataset, hp.root)
+        if hp.limit:
+            smiles, y = smiles[: hp.limit], y[: hp.limit]
+        split = random_split(len(smiles), hp.seed) if hp.split == "random" else scaffold_split(smiles)
+        items, kept = self._featurize(smiles)
+        position = {row: k for k, row in enumerate(kept)}
+        for name, rows in split.items():
+            chosen = []
+            for row in rows:
+                if row in position:
+                    data = items[position[row]].clone()
+                    data.y = torch.tensor([[y[row]]])
+                    data.idx = torch.tensor([int(row)])
+                    chosen.append(data)
+            self.datasets[name] = chosen
+
+    def _featurize(self, smiles: list[str]) -> tuple[list[Data], list[int]]:
+        if self.hparams.featurizer != "mpnn":
+            return featurize_smiles(smiles, self.hparams.featurizer)
+        path = _cache_path(self.hparams.dataset, "mpnn", smiles)  # conformers are slow: cache them
+        if path.is_file():
+            cached = torch.load(path, weights_only=False)
+            return cached["items"], cached["kept"]
+        items, kept = featurize_smiles(smiles, "mpnn")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        torch.save({"items": items, "kept": kept}, tmp)
+        tmp.replace(path)
+        return items, kept
+
+    def train_targets(self) -> torch.Tensor:
+        self.setup()
+        return torch.cat([d.y for d in self.datasets["train"]])
+
+    def _loader(self, name: str, shuffle: bool = False) -> DataLoader:
+        self.setup()
+        return DataLoader(self.datasets[name], batch_size=self.hparams.batch_size, shuffle=shuffle,
+                          num_workers=self.hparams.num_workers, persistent_workers=self.hparams.num_workers > 0)
+
+    def train_dataloader(self) -> DataLoader:
+        return self._loader("train", shuffle=True)
+
+    def val_dataloader(self) -> DataLoader:
+        return self._loader("val")
+
+    def test_dataloader(self) -> DataLoader:
+        return self._loader("test")
