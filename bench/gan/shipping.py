@@ -1,0 +1,150 @@
+"""What the GAN reproduction scripts share: the FID protocol, the card metadata of each id, and the export step.
+
+Used by ``bench/gan/import_gpu.py`` (GPU-trained generators) and ``bench/gan/export_cpu.py`` (the CPU
+fallback runs). Every number written here is measured by :func:`measure` on the weights being shipped.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import torch
+from torch import nn
+
+from zoo.evaluation.gan import datamodule_for
+from zoo.metrics.fid import evaluate_generator, protocol
+
+SEED = 0
+N_FAKE = 500  # generated images per model (CPU Inception runs at ~1-4 images/s here; see the cards' notes)
+N_REAL = 1000  # real images: MNIST test[:1000], CelebA (6,000-face subset, sorted by file name)[:1000]
+KID_SUBSET = 500
+
+FID_PROTOCOLS = {
+    "mnist": {"dataset": "MNIST", "split": "test", "n_real": N_REAL, "n_fake": N_FAKE, "seed": SEED},
+    "celeba": {"folder": "celeba/img_align_celeba", "image_size": 64, "crop_size": 108, "split": "train",
+               "n_real": N_REAL, "n_fake": N_FAKE, "seed": SEED},
+}
+REAL_SET_TEXT = {
+    "mnist": f"the first {N_REAL:,} images of the MNIST test split",
+    "celeba": f"the first {N_REAL:,} faces (sorted by file name) of the 6,000-image CelebA subset, center crop "
+              "108 px, bicubic resize to 64x64; these faces are also in the training set (the subset has no "
+              "held-out split)",
+}
+
+LUCIC = "Lucic et al., 'Are GANs Created Equal? A Large-Scale Study', NeurIPS 2018, Table 2 (best FID of a 100-setting sweep, 10k samples)"
+GOODFELLOW = "Goodfellow et al., 'Generative Adversarial Nets', NeurIPS 2014"
+
+METHODS: dict[str, dict[str, Any]] = {
+    "gan-mnist": {"method": "GAN (minimax loss)", "paper": GOODFELLOW, "dataset": "mnist",
+                  "lucic": ("MM GAN", 9.8)},
+    "nsgan-mnist": {"method": "GAN (non-saturating loss)", "paper": GOODFELLOW, "dataset": "mnist",
+                    "lucic": ("NS GAN", 6.8)},
+    "lsgan-mnist": {"method": "LSGAN", "dataset": "mnist", "lucic": ("LSGAN", 7.8),
+                    "paper": "Mao et al., 'Least Squares Generative Adversarial Networks', ICCV 2017"},
+    "hinge-gan-mnist": {"method": "GAN (hinge loss)", "dataset": "mnist", "lucic": None,
+                        "paper": "Lim & Ye, 'Geometric GAN', 2017; Miyato et al., 'Spectral Normalization for "
+                                 "Generative Adversarial Networks', ICLR 2018 (hinge loss)"},
+    "wgan-mnist": {"method": "WGAN (weight clipping)", "dataset": "mnist", "lucic": ("WGAN", 6.7),
+                   "paper": "Arjovsky, Chintala & Bottou, 'Wasserstein GAN', ICML 2017"},
+    "wgan-gp-mnist": {"method": "WGAN-GP", "dataset": "mnist", "lucic": ("WGAN GP", 20.3),
+                      "paper": "Gulrajani et al., 'Improved Training of Wasserstein GANs', NeurIPS 2017"},
+    "wgan-gp-celeba": {"method": "WGAN-GP", "dataset": "celeba", "lucic": ("WGAN GP", 30.3, 1.0),
+                       "paper": "Gulrajani et al., 'Improved Training of Wasserstein GANs', NeurIPS 2017"},
+}
+
+RECIPE_OF = {i: f"recipes/gan/{i}.yaml" for i in METHODS if i.endswith("-mnist")}
+RECIPE_OF["wgan-gp-celeba"] = "recipes/wgan-gp/celeba.yaml"
+
+
+def measure(net: nn.Module, model_id: str, root: str | None = None, log=None) -> dict[str, float]:
+    """FID/KID of ``net`` with the card's protocol (the same code path as ``zoo eval``)."""
+    p = FID_PROTOCOLS[METHODS[model_id]["dataset"]]
+    start = time.time()
+    scores = evaluate_generator(net, datamodule_for(p, root), n_fake=p["n_fake"], n_real=p["n_real"],
+                                seed=p["seed"], split=p["split"], log=log)
+    scores["seconds"] = time.time() - start
+    return scores
+
+
+def build_meta(model_id: str, scores: dict[str, float], training: dict[str, Any], recipe_command: str,
+               notes: str) -> dict[str, Any]:
+    info = METHODS[model_id]
+    kind = info["dataset"]
+    p = FID_PROTOCOLS[kind]
+    text = protocol(p["n_real"], p["n_fake"], REAL_SET_TEXT[kind], p["seed"], KID_SUBSET)
+    eval_cmd = f"zoo eval {model_id}"
+    metrics = [
+        {"name": "fid", "value": round(scores["fid"], 3), "unit": "", "split": p["split"], "protocol": text,
+         "command": eval_cmd, "higher_is_better": False},
+        {"name": "kid", "value": round(scores["kid"], 5), "unit": "", "split": p["split"],
+         "std": round(scores["kid_std"], 5), "protocol": text + " KID std is over the subsets.",
+         "command": eval_cmd, "higher_is_better": False},
+    ]
+    paper_results = []
+    if info["lucic"]:
+        name, value, *std = info["lucic"]
+        data = "MNIST" if kind == "mnist" else "CelebA 64x64 (full dataset)"
+        paper_results.append({"name": "fid", "value": value, "std": std[0] if std else None, "citation": LUCIC,
+                              "note": f"{name} on {data}; their architecture, 10k-sample protocol and a "
+                                      "hyper-parameter sweep, so not directly comparable with our small-N FID"})
+    mnist = kind == "mnist"
+    return {
+        "id": model_id,
+        "method": info["method"],
+        "paper": info["paper"],
+        "task": "image-generation",
+        "dataset": "MNIST (60,000 training digits)" if mnist else "CelebA aligned faces, 6,000-image subset "
+                                                                  "(200 identities x 30), 64x64",
+        "split": "train (FID real set: test[:1000])" if mnist else "all 6,000 images (no held-out split)",
+        "recipe": recipe_command,
+        "evaluator": "gan_fid",
+        "metrics": metrics,
+        "paper_results": paper_results,
+        "license": "apache-2.0" if mnist else "other",
+        "dataset_license": "MNIST: CC BY-SA 3.0 (LeCun & Cortes)" if mnist else
+                           "CelebA: non-commercial research purposes only (CelebA agreement); the weights "
+                           "inherit this restriction",
+        "tags": ["gan", "image-generation", "dcgan", "mnist" if mnist else "celeba", model_id.rsplit("-", 1)[0]],
+        "training": training,
+        "notes": notes,
+        "extra": {"fid": p, "image_shape": [1, 28, 28] if mnist else [3, 64, 64],
+                  "sample_command": f"zoo sample {model_id} --n 64 --seed 0 --out {model_id}.png",
+                  "interpolate": "zoo.load(id).interpolate(seed_a, seed_b, steps=8)"},
+    }
+
+
+def current_fid(model_id: str) -> float | None:
+    """The FID of the shipped checkpoint ``model_id``, or None when none is shipped."""
+    from zoo.registry import load_pretrained_cfgs
+
+    cfg = load_pretrained_cfgs().get(model_id)
+    if cfg is None:
+        return None
+    try:
+        return cfg.metric("fid").value
+    except KeyError:
+        return None
+
+
+def ship(net: nn.Module, architecture: str, model_args: dict, meta: dict, force: bool = False) -> bool:
+    """Export ``net`` unless a shipped checkpoint of the same id already has a lower FID (``force`` overrides)."""
+    from zoo.export import export_module
+
+    old = current_fid(meta["id"])
+    new = meta["metrics"][0]["value"]
+    if old is not None and old <= new and not force:
+        print(f"{meta['id']}: keeping the shipped checkpoint (FID {old} <= {new})")
+        return False
+    export_module(net.float().eval(), architecture, model_args, meta)
+    print(f"{meta['id']}: exported, FID {new} (was {old})")
+    return True
+
+
+def dump(obj: Any) -> str:
+    return json.dumps(obj, indent=2, default=str)
+
+
+def fp32_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
