@@ -115,7 +115,9 @@ def save_pretrained(
     if pretrained_cfg is not None:
         config["pretrained_cfg"] = pretrained_cfg
     with atomic_folder(folder) as tmp:
-        save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": "pt", "architecture": architecture})
+        # One metadata key only: safetensors (0.8) writes the metadata map in hash order, so two keys make the
+        # file's bytes (and its sha256) differ from one write to the next. The architecture is in config.json.
+        save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
         (tmp / CONFIG_NAME).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
         if card is not None:
             (tmp / CARD_NAME).write_text(card)
@@ -179,24 +181,27 @@ def load_folder(folder: str | Path, expected_sha256: str | None = None,
 
 
 def _hub_folder(repo_id: str, revision: str | None) -> Path:
-    """Download (or find in the HF cache) the files of a zoo-format Hub repo; return the snapshot folder."""
-    from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import LocalEntryNotFoundError
+    """Download (or find in the HF cache) the files of a zoo-format Hub repo; return the snapshot folder.
 
-    paths = {}
+    huggingface_hub itself serves a commit hash from the cache without any request, checks a branch such as
+    ``main`` against the Hub (so a new push is seen), and falls back to the cache when offline or unreachable.
+    The weights are fetched at the commit config.json resolved to (its snapshot folder is named after it), so
+    both files come from one commit even if the branch moves in between.
+    """
+    from huggingface_hub import hf_hub_download
+
+    folder_revision = revision
     for name in (CONFIG_NAME, WEIGHTS_NAME):
         try:
-            paths[name] = hf_hub_download(repo_id, name, revision=revision, local_files_only=True)
-        except LocalEntryNotFoundError:
-            try:
-                paths[name] = hf_hub_download(repo_id, name, revision=revision)
-            except Exception as err:  # network errors, offline mode, missing repo
-                raise CheckpointError(
-                    f"could not get {name} of Hub repo {repo_id!r} (revision {revision or 'main'}): {err}. "
-                    "It is neither in checkpoints/ nor in the Hugging Face cache, and the Hub was not reachable "
-                    "(HF_HUB_OFFLINE=1 forbids downloads). Connect to the network once, or copy the folder "
-                    f"into {checkpoints_dir()}.") from err
-    return Path(paths[CONFIG_NAME]).parent
+            path = Path(hf_hub_download(repo_id, name, revision=folder_revision))
+        except Exception as err:  # network errors, offline mode, missing repo or revision
+            raise CheckpointError(
+                f"could not get {name} of Hub repo {repo_id!r} (revision {revision or 'main'}): {err}. "
+                "It is neither in checkpoints/ nor in the Hugging Face cache, and the Hub did not provide it "
+                "(check the repo id and revision; HF_HUB_OFFLINE=1 forbids downloads). Connect to the network "
+                f"once, or copy the folder into {checkpoints_dir()}.") from err
+        folder_revision = path.parent.name
+    return path.parent
 
 
 def resolve_folder(cfg: PretrainedCfg) -> Path:
