@@ -1,0 +1,140 @@
+"""``zoo push`` and ``zoo.load`` against a real HTTP Hub on 127.0.0.1 (tests/hub_server.py), not a mock.
+
+The unmodified ``huggingface_hub`` client uploads the checkpoint folder, the registry pins the commit it gets
+back, and loading downloads exactly that revision into a private HF cache, checks the sha256, and keeps
+working offline.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from hub_server import HubServer, point_client_at
+
+import zoo
+from zoo.export import export_module
+from zoo.hub import CheckpointError, checkpoints_dir
+from zoo.push import push
+from zoo.registry import create_model, get_pretrained_cfg
+
+REPO = Path(__file__).resolve().parents[1]
+MODEL_ID = "gcn-pushed"
+REPO_ID = "zoo-test/gcn-pushed"
+ARGS = {"in_channels": 5, "out_channels": 3, "hidden_channels": 4}
+META = {
+    "id": MODEL_ID, "method": "GCN", "paper": "Kipf & Welling 2017", "task": "node-classification",
+    "dataset": "Tiny", "split": "all", "recipe": "python -c pass",
+    "metrics": [{"name": "test_accuracy", "value": 50.0, "unit": "%", "command": "python -c pass"}],
+}
+FILES = ["README.md", "config.json", "model.safetensors"]
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    with HubServer() as server:
+        point_client_at(monkeypatch, server.endpoint, tmp_path / "hf-home")
+        yield server
+    assert not server.unhandled, f"the client called endpoints the test Hub lacks: {server.unhandled}"
+
+
+@pytest.fixture
+def exported(isolated_zoo):
+    torch.manual_seed(0)
+    net = create_model("gcn", **ARGS).eval()
+    export_module(net, "gcn", ARGS, META)
+    return net
+
+
+def outputs(model):
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(6, 5, generator=generator)
+    edge_index = torch.randint(0, 6, (2, 10), generator=generator)
+    return model(x, edge_index)
+
+
+def test_push_pins_the_revision_and_load_downloads_it_then_works_offline(hub, exported, tmp_path,
+                                                                         monkeypatch):
+    # The CLI in a fresh process: only the environment points it at the test Hub (nothing patched there).
+    result = subprocess.run([sys.executable, "-m", "zoo.cli", "push", MODEL_ID, "--repo-id", REPO_ID],
+                            cwd=REPO, env=os.environ.copy(), capture_output=True, text=True, timeout=120,
+                            check=False)
+    assert result.returncode == 0, result.stderr
+    pushed = hub.repos[REPO_ID]
+    revision = pushed.main
+    assert revision in result.stdout and len(revision) == 40
+    api = f"/api/models/{REPO_ID}"
+    assert hub.calls == [("POST", "/api/repos/create"), ("POST", "/api/validate-yaml"),
+                         ("POST", f"{api}/preupload/main"), ("POST", f"{api}/commit/main")]
+
+    # The Hub holds the folder byte for byte, and the registry pins that commit.
+    local = checkpoints_dir() / MODEL_ID
+    assert pushed.commits[revision] == {name: (local / name).read_bytes() for name in FILES}
+    cfg = get_pretrained_cfg(MODEL_ID)
+    assert (cfg.hf_hub_id, cfg.revision) == (REPO_ID, revision)
+
+    # Without the local folder, load() downloads the pinned revision into the test's HF cache.
+    shutil.rmtree(local)
+    torch.testing.assert_close(outputs(zoo.load(MODEL_ID)), outputs(exported))
+    snapshot = tmp_path / "hf-home" / "hub" / "models--zoo-test--gcn-pushed" / "snapshots" / revision
+    assert sorted(p.name for p in snapshot.iterdir()) == ["config.json", "model.safetensors"]
+    assert ("GET", f"/{REPO_ID}/resolve/{revision}/model.safetensors") in hub.calls
+    torch.testing.assert_close(outputs(zoo.load(f"hf-hub:{REPO_ID}")), outputs(exported))
+    torch.testing.assert_close(outputs(zoo.load(f"hf-hub:{REPO_ID}@{revision}")), outputs(exported))
+
+    # Offline, both spellings load from the cache without a single request.
+    from huggingface_hub import constants
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)  # read once at import, like HF_ENDPOINT
+    calls_before = len(hub.calls)
+    torch.testing.assert_close(outputs(zoo.load(MODEL_ID)), outputs(exported))
+    torch.testing.assert_close(outputs(zoo.load(f"hf-hub:{REPO_ID}")), outputs(exported))
+    assert len(hub.calls) == calls_before
+    with pytest.raises(CheckpointError, match="could not get config.json of Hub repo 'zoo-test/not-cached'"):
+        zoo.load("hf-hub:zoo-test/not-cached")
+
+
+def test_a_repo_or_revision_the_hub_does_not_have_is_a_checkpoint_error(hub, isolated_zoo):
+    with pytest.raises(CheckpointError, match="could not get config.json of Hub repo 'zoo-test/missing'"):
+        zoo.load("hf-hub:zoo-test/missing")
+    hub.create_repo(b'{"name": "empty", "organization": "zoo-test"}')
+    with pytest.raises(CheckpointError, match=r"revision 0{40}"):
+        zoo.load("hf-hub:zoo-test/empty@" + "0" * 40)
+    assert ("HEAD", "/zoo-test/missing/resolve/main/config.json") in hub.calls
+
+
+def test_weights_the_hub_altered_after_the_push_fail_the_sha256_check(hub, exported):
+    revision = push(MODEL_ID, REPO_ID)
+    shutil.rmtree(checkpoints_dir() / MODEL_ID)
+    files = hub.repos[REPO_ID].commits[revision]
+    weights = bytearray(files["model.safetensors"])
+    weights[-1] ^= 0xFF  # the last float changes; the file is still valid safetensors
+    files["model.safetensors"] = bytes(weights)
+    with pytest.raises(CheckpointError, match="sha256 mismatch"):
+        zoo.load(MODEL_ID)
+
+
+def test_pushing_again_keeps_an_unchanged_pin_and_moves_a_changed_one(hub, exported, tmp_path):
+    first = push(MODEL_ID, REPO_ID)
+    assert push(MODEL_ID, REPO_ID) == first  # nothing changed: no new commit, same pin
+    assert list(hub.repos[REPO_ID].commits) == [first]
+    # Cache main, so the load after the next push shows that the cache does not go stale.
+    torch.testing.assert_close(outputs(zoo.load(f"hf-hub:{REPO_ID}")), outputs(exported))
+
+    torch.manual_seed(1)
+    retrained = create_model("gcn", **ARGS).eval()
+    export_module(retrained, "gcn", ARGS, META)
+    second = push(MODEL_ID, REPO_ID)
+    assert second != first and get_pretrained_cfg(MODEL_ID).revision == second
+    new_weights = (checkpoints_dir() / MODEL_ID / "model.safetensors").read_bytes()
+    assert hub.repos[REPO_ID].commits[second]["model.safetensors"] == new_weights
+
+    shutil.rmtree(checkpoints_dir() / MODEL_ID)
+    torch.testing.assert_close(outputs(zoo.load(MODEL_ID)), outputs(retrained))
+    # An unpinned load follows the branch (the cached main is not stale); a pin never drifts.
+    torch.testing.assert_close(outputs(zoo.load(f"hf-hub:{REPO_ID}")), outputs(retrained))
+    torch.testing.assert_close(outputs(zoo.load(f"hf-hub:{REPO_ID}@{first}")), outputs(exported))
