@@ -86,7 +86,9 @@ class InceptionFeatures(nn.Module):
 class _Features(nn.Module):
     """A pass-through 'extractor' so torchmetrics' FID/KID can be fed precomputed features."""
 
-    num_features = FEATURE_DIM
+    def __init__(self, num_features: int = FEATURE_DIM):
+        super().__init__()
+        self.num_features = num_features
 
     def forward(self, features: Tensor) -> Tensor:
         return features
@@ -144,11 +146,15 @@ def fid_kid(real_features: Tensor, fake_features: Tensor, kid_subset_size: int =
     from torchmetrics.image.fid import FrechetInceptionDistance
     from torchmetrics.image.kid import KernelInceptionDistance
 
-    fid = FrechetInceptionDistance(feature=_Features(), normalize=False)
+    if real_features.dim() != 2 or real_features.shape[1] != fake_features.shape[1]:
+        raise ValueError(f"expected two (N, D) feature matrices, got {tuple(real_features.shape)} and "
+                         f"{tuple(fake_features.shape)}")
+    dim = real_features.shape[1]
+    fid = FrechetInceptionDistance(feature=_Features(dim), normalize=False)
     fid.update(real_features.double(), real=True)
     fid.update(fake_features.double(), real=False)
     subset = min(kid_subset_size, len(real_features), len(fake_features))
-    kid = KernelInceptionDistance(feature=_Features(), subsets=kid_subsets, subset_size=subset, normalize=False)
+    kid = KernelInceptionDistance(feature=_Features(dim), subsets=kid_subsets, subset_size=subset, normalize=False)
     kid.update(real_features.double(), real=True)
     kid.update(fake_features.double(), real=False)
     with torch.random.fork_rng():

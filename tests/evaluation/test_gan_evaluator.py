@@ -1,0 +1,18 @@
+import pytest
+
+from zoo.data.images import FashionMNISTDataModule, ImageFolderDataModule, MNISTDataModule
+from zoo.evaluation import get_evaluator
+from zoo.evaluation.gan import datamodule_for
+
+
+def test_the_card_protocol_names_the_real_set():
+    assert type(datamodule_for({"dataset": "MNIST"})) is MNISTDataModule
+    assert type(datamodule_for({"dataset": "FashionMNIST"})) is FashionMNISTDataModule
+    dm = datamodule_for({"folder": "celeba/img_align_celeba", "image_size": 64, "crop_size": 108})
+    assert isinstance(dm, ImageFolderDataModule) and dm.crop_size == 108
+    with pytest.raises(ValueError, match="neither"):
+        datamodule_for({"split": "test"})
+
+
+def test_evaluator_is_registered():
+    assert get_evaluator("gan_fid").__name__ == "evaluate_gan"

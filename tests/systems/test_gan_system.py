@@ -1,0 +1,85 @@
+import lightning.pytorch as pl
+import pytest
+import torch
+from lightning.pytorch.callbacks import ModelCheckpoint
+from torch.utils.data import DataLoader
+
+from zoo.systems.gan import GAN, LSGAN, NSGAN, WGAN, WGANGP, GANSystem, HingeGAN, NonFiniteLossError
+
+TINY = dict(model_args=dict(image_size=28, channels=1, latent_dim=8, base_width=4),
+            critic_args=dict(base_width=4), sample_every_n_epochs=0)
+
+
+def loader(batches: int, batch_size: int = 4) -> DataLoader:
+    images = torch.rand(batches * batch_size, 1, 28, 28) * 2 - 1
+    return DataLoader(images, batch_size=batch_size)
+
+
+def fit(system, batches, tmp_path, **trainer_args):
+    args = dict(max_epochs=1, logger=False, enable_progress_bar=False, enable_model_summary=False,
+                default_root_dir=tmp_path, accelerator="cpu", enable_checkpointing=False)
+    trainer = pl.Trainer(**{**args, **trainer_args})
+    trainer.fit(system, loader(batches))
+    return trainer
+
+
+@pytest.mark.parametrize("cls", [GAN, NSGAN, LSGAN, HingeGAN, WGAN, WGANGP])
+def test_two_step_smoke_run_counts_every_optimizer_step(cls, tmp_path):
+    system = cls(**{**TINY, "n_critic": 1})
+    before = [p.detach().clone() for p in system.net.parameters()]
+    trainer = fit(system, 2, tmp_path)
+    assert (system.critic_steps, system.generator_steps) == (2, 2)
+    assert trainer.global_step == 4  # Lightning counts critic and generator optimizer steps
+    assert any(not torch.equal(a, b) for a, b in zip(before, system.net.parameters()))
+
+
+def test_paper_defaults_of_the_named_systems():
+    wgan, gp = WGAN(**TINY), WGANGP(**TINY)
+    assert (wgan.hparams.n_critic, wgan.hparams.clip_value, wgan.hparams.optimizer, wgan.hparams.lr_d) == \
+        (5, 0.01, "rmsprop", 5e-5)
+    assert (gp.hparams.n_critic, gp.hparams.gp_weight, tuple(gp.hparams.betas), gp.hparams.lr_g) == \
+        (5, 10.0, (0.0, 0.9), 1e-4)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in gp.critic.modules())
+    assert GAN(**TINY).hparams.loss == "minimax" and NSGAN(**TINY).hparams.loss == "non_saturating"
+
+
+def test_n_critic_steps_per_generator_step_and_clipping(tmp_path):
+    system = WGAN(**TINY)  # n_critic = 5, clip 0.01
+    trainer = fit(system, 10, tmp_path)
+    assert (system.critic_steps, system.generator_steps, trainer.global_step) == (10, 2, 12)
+    assert all(p.abs().max() <= 0.01 + 1e-7 for p in system.critic.parameters())
+
+
+def test_gradient_penalty_refuses_a_batchnorm_critic():
+    with pytest.raises(ValueError, match="BatchNorm"):
+        WGANGP(**{**TINY, "critic_args": {"base_width": 4, "norm": "batch"}})
+
+
+def test_data_of_the_wrong_shape_is_refused(tmp_path):
+    system = NSGAN(**{**TINY, "model_args": dict(image_size=64, channels=3, latent_dim=8, base_width=2)})
+    with pytest.raises(ValueError, match="image_size/channels"):
+        fit(system, 1, tmp_path)
+
+
+def test_non_finite_loss_stops_with_a_clear_message_and_keeps_the_last_checkpoint(tmp_path, monkeypatch):
+    system = NSGAN(**TINY)
+    ckpt = ModelCheckpoint(dirpath=tmp_path / "checkpoints", save_last=True, save_top_k=0)
+    fit(system, 2, tmp_path, enable_checkpointing=True, callbacks=[ckpt])
+    last = tmp_path / "checkpoints" / "last.ckpt"
+    good = last.read_bytes()
+
+    real_forward = system.critic.forward
+    monkeypatch.setattr(system.critic, "forward", lambda x: real_forward(x) * float("nan"))
+    ckpt2 = ModelCheckpoint(dirpath=tmp_path / "checkpoints", save_last=True, save_top_k=0)
+    with pytest.raises(NonFiniteLossError, match="last good checkpoint"):
+        fit(system, 2, tmp_path, max_epochs=2, enable_checkpointing=True, callbacks=[ckpt2])
+    assert last.read_bytes() == good
+    state = torch.load(last, weights_only=True)["state_dict"]
+    assert all(torch.isfinite(v).all() for k, v in state.items() if k.startswith("net."))
+
+
+def test_unknown_loss_and_bad_settings():
+    with pytest.raises(ValueError, match="unknown adversarial loss"):
+        GANSystem(loss="wassersteen", **TINY)
+    with pytest.raises(ValueError, match="n_critic"):
+        GANSystem(n_critic=0, **TINY)
