@@ -10,14 +10,14 @@ and regenerates the cards.
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import torch
 import torch.nn as nn
 
-from zoo.hub import WEIGHTS_NAME, checkpoints_dir, save_pretrained, sha256_file, write_text_atomic
+from zoo.hub import (CARD_NAME, WEIGHTS_NAME, atomic_folder, checkpoints_dir, sha256_file, write_config,
+                     write_text_atomic, write_weights)
 from zoo.registry import PretrainedCfg, create_model, pretrained_dir
 
 NET_PREFIX = "net."
@@ -57,21 +57,16 @@ def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
     if "id" not in meta:
         raise ExportError("the export metadata needs an 'id' (<method>-<dataset>)")
     model_id = meta["id"]
-    ckpt_root = checkpoints_dir()
-    folder = ckpt_root / model_id
-
-    # Weights first, so the sha256 is known when the card and registry entry are written.
-    tmp_folder = save_pretrained(net, ckpt_root / f".{model_id}.weights", architecture, model_args)
-    try:
-        digest = sha256_file(tmp_folder / WEIGHTS_NAME)
-        fields = {**meta, "architecture": architecture, "model_args": model_args, "sha256": digest}
-        cfg = PretrainedCfg.from_dict(fields)
+    # One atomic folder: weights first, so the sha256 is known when config.json and the card are written;
+    # any error (bad metadata included) removes the whole folder and leaves the registry untouched.
+    with atomic_folder(checkpoints_dir() / model_id) as tmp:
+        write_weights(net, tmp / WEIGHTS_NAME)
+        digest = sha256_file(tmp / WEIGHTS_NAME)
+        cfg = PretrainedCfg.from_dict({**meta, "architecture": architecture, "model_args": model_args,
+                                       "sha256": digest})
         public = {k: v for k, v in cfg.to_dict().items() if k != "revision"}
-        save_pretrained(net, folder, architecture, model_args, pretrained_cfg=public, card=render_card(cfg))
-    finally:
-        shutil.rmtree(tmp_folder, ignore_errors=True)
-    if sha256_file(folder / WEIGHTS_NAME) != digest:  # safetensors output is deterministic; guard it anyway
-        raise ExportError("the weights changed between two writes; export again")
+        write_config(tmp, architecture, model_args, public)
+        (tmp / CARD_NAME).write_text(render_card(cfg))
     write_text_atomic(pretrained_dir() / f"{model_id}.json", json.dumps(cfg.to_dict(), indent=2) + "\n")
     write_text_atomic(index_path(), render_index(load_pretrained_cfgs()))
     return cfg

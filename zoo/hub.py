@@ -99,6 +99,24 @@ def write_text_atomic(path: str | Path, text: str) -> None:
         raise
 
 
+def write_weights(model: nn.Module, path: str | Path) -> None:
+    """Write the inference weights (the state_dict) of ``model`` as safetensors."""
+    from safetensors.torch import save_file
+
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    # One metadata key only: safetensors (0.8) writes the metadata map in hash order, so two keys make the
+    # file's bytes (and its sha256) differ from one write to the next. The architecture is in config.json.
+    save_file(state, str(path), metadata={"format": "pt"})
+
+
+def write_config(folder: Path, architecture: str, model_args: dict[str, Any],
+                 pretrained_cfg: dict[str, Any] | None = None) -> None:
+    config = {"architecture": architecture, "model_args": model_args}
+    if pretrained_cfg is not None:
+        config["pretrained_cfg"] = pretrained_cfg
+    (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+
+
 def save_pretrained(
     model: nn.Module,
     folder: str | Path,
@@ -108,17 +126,9 @@ def save_pretrained(
     card: str | None = None,
 ) -> Path:
     """Write ``model`` as a checkpoint folder (atomically). Returns the folder."""
-    from safetensors.torch import save_file
-
-    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
-    config = {"architecture": architecture, "model_args": model_args}
-    if pretrained_cfg is not None:
-        config["pretrained_cfg"] = pretrained_cfg
     with atomic_folder(folder) as tmp:
-        # One metadata key only: safetensors (0.8) writes the metadata map in hash order, so two keys make the
-        # file's bytes (and its sha256) differ from one write to the next. The architecture is in config.json.
-        save_file(state, str(tmp / WEIGHTS_NAME), metadata={"format": "pt"})
-        (tmp / CONFIG_NAME).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+        write_weights(model, tmp / WEIGHTS_NAME)
+        write_config(tmp, architecture, model_args, pretrained_cfg)
         if card is not None:
             (tmp / CARD_NAME).write_text(card)
     return Path(folder)
