@@ -1,9 +1,10 @@
 """MOSES SMILES strings (Polykovskiy et al., "Molecular Sets (MOSES)", Front. Pharmacol. 2020).
 
 Files: ``<root>/moses/{train,test,test_scaffolds}.csv.gz``, a CSV with one ``SMILES`` column (1,584,663 /
-176,074 / 176,225 molecules). The character vocabulary of the whole MOSES train split is fixed here
-(:data:`MOSES_CHARACTERS`, 26 characters; ``Cl`` and ``Br`` are two characters each, as in MOSES' CharVocab),
-so a model's vocabulary does not depend on which subset it was trained on.
+176,074 / 176,225 molecules). The characters of the whole MOSES train split are
+fixed here (:data:`MOSES_CHARACTERS`, 26 characters, the ``characters`` argument of a ``SmilesAAE``; ``Cl``
+and ``Br`` are two characters each, as in MOSES' CharVocab), so a model's vocabulary does not depend on which
+subset it was trained on.
 
 The datamodule yields batches of raw strings; the model tokenizes them (``SmilesAAE.encode_strings``), so the
 vocabulary lives in one place: the model's config.
@@ -26,11 +27,9 @@ MOSES_CHARACTERS = "#()-123456=BCFHNOS[]clnors"
 SPLITS = ("train", "test", "test_scaffolds")
 
 
-def build_vocab(characters: str = MOSES_CHARACTERS) -> list[str]:
-    """``["<pad>", "<bos>", "<eos>", *sorted characters]``: the token list a ``SmilesAAE`` takes."""
-    from zoo.models.aae import SPECIAL_TOKENS
-
-    return [*SPECIAL_TOKENS, *sorted(set(characters))]
+def smiles_characters(smiles: list[str]) -> str:
+    """The sorted distinct characters of ``smiles``: the ``characters`` argument of a ``SmilesAAE``."""
+    return "".join(sorted(set("".join(smiles))))
 
 
 def read_moses(root: str | None = None, split: str = "train") -> list[str]:

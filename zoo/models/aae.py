@@ -138,7 +138,7 @@ class BinaryAAE(nn.Module):
         hidden: widths of the encoder's hidden layers (the decoder mirrors them).
         prior: "gaussian" or "mixture"; ``prior_args`` go to :class:`MixtureOfGaussiansPrior`.
         kind: what a vector is, for :meth:`sample` / :meth:`format_samples`: "image" (``image_shape``),
-            "document" (``vocab``: the word of each position) or "fingerprint" (``bit_names``, optional).
+            "document" (``vocab``: the word of each position; training may leave it None and export adds it) or "fingerprint" (``bit_names``, optional).
         top_words: how many words :meth:`format_samples` prints per document.
     """
 
@@ -151,8 +151,8 @@ class BinaryAAE(nn.Module):
             raise ValueError(f"kind must be 'image', 'document' or 'fingerprint', got {kind!r}")
         if kind == "image" and (image_shape is None or math.prod(image_shape) != in_features):
             raise ValueError(f"kind='image' needs image_shape with prod == in_features={in_features}")
-        if kind == "document" and (vocab is None or len(vocab) != in_features):
-            raise ValueError(f"kind='document' needs a vocab of in_features={in_features} words")
+        if vocab is not None and len(vocab) != in_features:
+            raise ValueError(f"vocab has {len(vocab)} words but in_features is {in_features}")
         self.in_features, self.latent_dim, self.kind = in_features, latent_dim, kind
         self.image_shape = tuple(image_shape) if image_shape else None
         self.vocab = list(vocab) if vocab else None
@@ -209,7 +209,8 @@ class BinaryAAE(nn.Module):
         """One line per sample: a document's ``top_words`` most likely words, or a fingerprint's on-bits."""
         if self.kind == "document":
             top = samples.topk(min(self.top_words, samples.shape[1]), dim=1).indices
-            return [" ".join(self.vocab[i] for i in row.tolist()) for row in top]
+            words = self.vocab or [f"word{i}" for i in range(self.in_features)]
+            return [" ".join(words[i] for i in row.tolist()) for row in top]
         if self.kind == "image":
             return [f"image {i}: mean intensity {float(s.mean()):.3f}" for i, s in enumerate(samples)]
         return [f"{int(s.sum())} bits on: " + " ".join(str(i) for i in s.nonzero().flatten().tolist())
@@ -222,21 +223,24 @@ class SmilesAAE(nn.Module):
     """Adversarial autoencoder over SMILES characters: bi-GRU encoder, autoregressive GRU decoder.
 
     Args:
-        vocab: the tokens; the first three must be ``<pad>``, ``<bos>``, ``<eos>`` (see
-            :func:`zoo.data.smiles.build_vocab`). Stored in the config so sampling needs no data.
+        characters: the SMILES characters, one string (MOSES: ``"#()-123456=BCFHNOS[]clnors"``, see
+            :data:`zoo.data.smiles.MOSES_CHARACTERS`); the tokens are ``<pad> <bos> <eos>`` then these characters
+            in order. One string, so the vocabulary survives YAML and JSON configs unchanged (a YAML list would
+            turn ``#`` into a comment and ``1`` into an int). Stored in the config so sampling needs no data.
         embedding_dim, encoder_hidden, decoder_hidden, decoder_layers, latent_dim: sizes (MOSES AAE: 32, 512,
             512, 2, 128, with LSTMs).
         max_length: longest string :meth:`sample` decodes (MOSES SMILES have <= 57 characters in train).
         prior, prior_args: see :class:`BinaryAAE`.
     """
 
-    def __init__(self, vocab: Sequence[str], embedding_dim: int = 32, encoder_hidden: int = 256,
+    def __init__(self, characters: str, embedding_dim: int = 32, encoder_hidden: int = 256,
                  decoder_hidden: int = 256, decoder_layers: int = 2, latent_dim: int = 64,
                  max_length: int = 100, prior: str = "gaussian", prior_args: dict | None = None):
         super().__init__()
-        if tuple(vocab[:3]) != SPECIAL_TOKENS:
-            raise ValueError(f"vocab must start with {SPECIAL_TOKENS}, got {tuple(vocab[:3])}")
-        self.vocab = list(vocab)
+        if not isinstance(characters, str) or len(set(characters)) != len(characters) or not characters:
+            raise ValueError(f"characters must be one string of distinct SMILES characters, got {characters!r}")
+        self.vocab = [*SPECIAL_TOKENS, *characters]
+        vocab = self.vocab
         self.pad_id, self.bos_id, self.eos_id = 0, 1, 2
         self.latent_dim, self.max_length, self.decoder_layers = latent_dim, max_length, decoder_layers
         self.embedding = nn.Embedding(len(vocab), embedding_dim, padding_idx=self.pad_id)
@@ -355,6 +359,48 @@ class SmilesAAE(nn.Module):
         return lines
 
 
+# ------------------------------------------------------------------------- the failure it fixes: a plain GAN
+
+class BinaryVectorGenerator(nn.Module):
+    """A plain GAN generator for binary vectors (the baseline the AAE fixes): an MLP from :math:`z \sim
+    \mathcal N(0, I)` to Bernoulli probabilities :math:`\sigma(f(z))`.
+
+    The discriminator sees these *continuous* probabilities beside strictly 0/1 real vectors and can tell them
+    apart by their values alone; thresholding or sampling them to make them binary has no gradient. Trained with
+    ``zoo.systems.gan.NSGAN`` (recipe ``recipes/aae/fingerprints-gan.yaml``). :meth:`sample` thresholds at 0.5,
+    like the AAE decoder, so the two are compared on equal terms.
+    """
+
+    def __init__(self, out_features: int, latent_dim: int = 10, hidden: Sequence[int] = (256, 512)):
+        super().__init__()
+        self.out_features, self.latent_dim = out_features, latent_dim
+        self.net = mlp([latent_dim, *hidden, out_features])
+
+    def forward(self, z: Tensor) -> Tensor:
+        return torch.sigmoid(self.net(z))
+
+    @torch.no_grad()
+    def sample(self, n: int, seed: int | None = None) -> Tensor:
+        device = next(self.parameters()).device
+        z = torch.randn(n, self.latent_dim, generator=_generator(seed)).to(device)
+        return (self(z) > 0.5).float()
+
+    def format_samples(self, samples: Tensor) -> list[str]:
+        return [f"{int(s.sum())} bits on: " + " ".join(str(i) for i in s.nonzero().flatten().tolist())
+                for s in samples]
+
+
+class BinaryVectorDiscriminator(nn.Module):
+    """The plain GAN's discriminator on (B, in_features) vectors: one logit per vector."""
+
+    def __init__(self, in_features: int, hidden: Sequence[int] = (512, 256)):
+        super().__init__()
+        self.net = mlp([in_features, *hidden, 1], activation=lambda: nn.LeakyReLU(0.2))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(x.flatten(1)).squeeze(-1)
+
+
 # ---------------------------------------------------------------------------------------------- registration
 
 @register_model("aae_binary")
@@ -370,3 +416,15 @@ def aae_smiles(**kwargs) -> SmilesAAE:
 @register_model("aae_latent_discriminator")
 def aae_latent_discriminator(**kwargs) -> LatentDiscriminator:
     return LatentDiscriminator(**kwargs)
+
+
+@register_model("binary_gan_generator")
+def binary_gan_generator(**kwargs) -> BinaryVectorGenerator:
+    return BinaryVectorGenerator(**kwargs)
+
+
+@register_model("binary_gan_discriminator")
+def binary_gan_discriminator(in_features: int, hidden: Sequence[int] = (512, 256), image_size=None,
+                             channels=None) -> BinaryVectorDiscriminator:
+    """``image_size`` / ``channels`` are passed by ``zoo.systems.gan.GANSystem`` for image critics; unused."""
+    return BinaryVectorDiscriminator(in_features, hidden)

@@ -1,0 +1,67 @@
+"""Shared steps of the AAE reproduction scripts: train a recipe (or reuse its run), time it, describe it."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import torch
+import yaml
+
+from zoo.systems.aae import AAESystem
+from zoo.training import run_name_of, train
+
+RUNS = Path("runs")
+
+
+def hardware() -> str:
+    cpu = platform.processor() or platform.machine()
+    return f"CPU ({cpu}, 2 cores shared with other jobs; torch threads = {torch.get_num_threads()})"
+
+
+def run_dir(recipe: str) -> Path:
+    return RUNS / run_name_of(Path(recipe))
+
+
+def train_or_load(recipe: str, extra_args: list[str], train_now: bool) -> tuple[AAESystem, dict]:
+    """Train ``recipe`` with ``zoo train`` (resuming its run folder) or, with ``train_now=False``, load the run's
+    ``last.ckpt``. Returns the system and a dict of training facts (steps, epochs, wall time, W&B id)."""
+    folder = run_dir(recipe)
+    timing = folder / "bench_timing.json"
+    facts = json.loads(timing.read_text()) if timing.is_file() else {"train_seconds": 0.0}
+    if train_now:
+        start = time.perf_counter()
+        cli = train(recipe, extra_args)
+        facts["train_seconds"] += time.perf_counter() - start
+        system = cli.model
+        facts["optimizer_steps"] = int(cli.trainer.global_step)
+        facts["epochs_completed"] = int(cli.trainer.current_epoch)
+        timing.write_text(json.dumps(facts, indent=2) + "\n")
+    else:
+        # Rebuild the system from the recipe (the source of truth for model_args) and fill in the weights.
+        ckpt = folder / "checkpoints" / "last.ckpt"
+        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        system = AAESystem(**yaml.safe_load(Path(recipe).read_text())["model"]["init_args"])
+        system.load_state_dict(state["state_dict"])
+        facts["optimizer_steps"] = int(state["global_step"])
+        facts["epochs_completed"] = int(state["epoch"])
+    facts["batches"] = facts["optimizer_steps"] // 3  # three optimiser steps per batch (manual optimisation)
+    id_file = folder / "wandb_run_id"
+    facts["wandb_run_id"] = id_file.read_text().strip() if id_file.is_file() else ""
+    return system.eval(), facts
+
+
+def training_meta(facts: dict, recipe: str, budget: str) -> dict:
+    minutes = facts["train_seconds"] / 60
+    return {"hardware": hardware(), "wall_time": f"{minutes:.1f} min ({budget})",
+            "batches": facts["batches"], "optimizer_steps": facts["optimizer_steps"],
+            "epochs_completed": facts["epochs_completed"], "wandb_run_id": facts["wandb_run_id"],
+            "recipe_file": recipe, "threads": os.environ.get("OMP_NUM_THREADS", "")}
+
+
+def save_json(path: str | Path, data: dict) -> None:
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(data, indent=2) + "\n")
