@@ -29,7 +29,7 @@ def make_grid(images: Tensor, nrow: int | None = None, padding: int = 2, pad_val
     if images.dim() != 4 or images.shape[1] not in (1, 3) or images.shape[0] == 0:
         raise ValueError(f"make_grid expects a non-empty (N, C, H, W) tensor with C = 1 or 3, "
                          f"got {tuple(images.shape)}")
-    n, c, h, w = images.shape
+    n, _, h, w = images.shape
     nrow = nrow or math.ceil(math.sqrt(n))
     if nrow < 1:
         raise ValueError(f"nrow must be positive, got {nrow}")

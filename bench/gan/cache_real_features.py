@@ -34,8 +34,8 @@ def main() -> None:
             continue
         start = time.time()
         key = real_key(dm, dm.real_split, args.n)
-        feats = cached_features(key, lambda: dm.real_images(args.n, split=dm.real_split), extractor,
-                                log=lambda m: print(m, f"{time.time() - start:.0f}s", flush=True))
+        feats = cached_features(key, lambda dm=dm: dm.real_images(args.n, split=dm.real_split), extractor,
+                                log=lambda m, t0=start: print(m, f"{time.time() - t0:.0f}s", flush=True))
         print(f"{key}: {tuple(feats.shape)} in {time.time() - start:.0f}s", flush=True)
 
 

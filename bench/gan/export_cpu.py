@@ -9,17 +9,16 @@ unless a shipped checkpoint with a lower FID exists (the GPU run's results repla
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shipping import METHODS, RECIPE_OF, build_meta, dump, measure, ship  # noqa: E402
+from shipping import METHODS, RECIPE_OF, build_meta, dump, epochs_seen, measure, recipe_batch_size, ship
 
-from zoo.export import read_lightning_checkpoint  # noqa: E402
-from zoo.registry import create_model  # noqa: E402
+from zoo.export import read_lightning_checkpoint
+from zoo.registry import create_model
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -50,16 +49,17 @@ def main() -> None:
         print(model_id, dump(scores), flush=True)
         training = {
             "hardware": "CPU, 1 thread (niced) of a 2-core machine shared with other training jobs",
-            "wall_time": f"{args.minutes} min budget (max_time)", "epochs": ckpt.get("epoch"),
+            "wall_time": f"{args.minutes} min budget (max_time)",
+            "epochs": epochs_seen(model_id, steps.get("critic", 0), recipe_batch_size(model_id)),
             "generator_steps": steps.get("generator"), "critic_steps": steps.get("critic"),
             "global_step": ckpt.get("global_step"), "wandb_run_id": _wandb_id(Path(args.runs) / model_id),
         }
         command = (f"python -m zoo.training {RECIPE_OF[model_id]} --trainer.max_time=00:00:{args.minutes}:00 "
                    f"--trainer.default_root_dir=runs/cpu/{model_id} --model.init_args.fid_every_n_epochs=0"
                    f"   # bench/gan/cpu_fallback.sh {args.minutes}\npython bench/gan/export_cpu.py --ids {model_id}")
-        notes = (f"CPU fallback: {args.minutes} minutes on one shared CPU thread, {ckpt.get('epoch')} epochs, "
+        notes = (f"CPU fallback: {args.minutes} minutes on one shared CPU thread, {training['epochs']} epochs, "
                  f"{steps.get('generator')} generator steps; far short of any paper's schedule (Lucic et al. "
-                 "train 20 epochs with the best of 100 hyper-parameter settings). Paper defaults, no tuning. FID "
+                 "report the best of a 100-setting hyper-parameter sweep per loss). Paper defaults, no tuning. FID "
                  "uses 500 generated vs 1,000 real images (Inception runs on 2 CPU cores here), biased upward: "
                  "compare within this protocol (KID is unbiased).")
         (RESULTS / f"{model_id}.cpu.json").write_text(dump({"source": "cpu", "training": training,

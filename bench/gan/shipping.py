@@ -33,7 +33,7 @@ REAL_SET_TEXT = {
               "held-out split)",
 }
 
-LUCIC = "Lucic et al., 'Are GANs Created Equal? A Large-Scale Study', NeurIPS 2018, Table 2 (best FID of a 100-setting sweep, 10k samples)"
+LUCIC = "Lucic et al., 'Are GANs Created Equal? A Large-Scale Study', NeurIPS 2018 (best FID over a large hyper-parameter search, 10k samples)"
 GOODFELLOW = "Goodfellow et al., 'Generative Adversarial Nets', NeurIPS 2014"
 
 METHODS: dict[str, dict[str, Any]] = {
@@ -140,6 +140,22 @@ def ship(net: nn.Module, architecture: str, model_args: dict, meta: dict, force:
     export_module(net.float().eval(), architecture, model_args, meta)
     print(f"{meta['id']}: exported, FID {new} (was {old})")
     return True
+
+
+TRAIN_SIZE = {"mnist": 60000, "celeba": 6000}
+
+
+def epochs_seen(model_id: str, critic_steps: int, batch_size: int) -> float:
+    """Passes over the training set: each critic step reads one fresh real batch (generator steps read none)."""
+    return round(critic_steps * batch_size / TRAIN_SIZE[METHODS[model_id]["dataset"]], 2)
+
+
+def recipe_batch_size(model_id: str) -> int:
+    import yaml
+
+    with open(RECIPE_OF[model_id]) as f:
+        recipe = yaml.safe_load(f)
+    return int(recipe["data"]["init_args"]["batch_size"])
 
 
 def dump(obj: Any) -> str:

@@ -6,8 +6,8 @@ from torch.utils.data import DataLoader
 
 from zoo.systems.gan import GAN, LSGAN, NSGAN, WGAN, WGANGP, GANSystem, HingeGAN, NonFiniteLossError
 
-TINY = dict(model_args=dict(image_size=28, channels=1, latent_dim=8, base_width=4),
-            critic_args=dict(base_width=4), sample_every_n_epochs=0)
+TINY = {"model_args": {"image_size": 28, "channels": 1, "latent_dim": 8, "base_width": 4},
+        "critic_args": {"base_width": 4}, "sample_every_n_epochs": 0}
 
 
 def loader(batches: int, batch_size: int = 4) -> DataLoader:
@@ -16,8 +16,8 @@ def loader(batches: int, batch_size: int = 4) -> DataLoader:
 
 
 def fit(system, batches, tmp_path, **trainer_args):
-    args = dict(max_epochs=1, logger=False, enable_progress_bar=False, enable_model_summary=False,
-                default_root_dir=tmp_path, accelerator="cpu", enable_checkpointing=False)
+    args = {"max_epochs": 1, "logger": False, "enable_progress_bar": False, "enable_model_summary": False,
+            "default_root_dir": tmp_path, "accelerator": "cpu", "enable_checkpointing": False}
     trainer = pl.Trainer(**{**args, **trainer_args})
     trainer.fit(system, loader(batches))
     return trainer
@@ -56,7 +56,7 @@ def test_gradient_penalty_refuses_a_batchnorm_critic():
 
 
 def test_data_of_the_wrong_shape_is_refused(tmp_path):
-    system = NSGAN(**{**TINY, "model_args": dict(image_size=64, channels=3, latent_dim=8, base_width=2)})
+    system = NSGAN(**{**TINY, "model_args": {"image_size": 64, "channels": 3, "latent_dim": 8, "base_width": 2}})
     with pytest.raises(ValueError, match="image_size/channels"):
         fit(system, 1, tmp_path)
 

@@ -27,8 +27,8 @@ Protocol (written on every card by :func:`protocol`):
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -80,7 +80,8 @@ class InceptionFeatures(nn.Module):
     @torch.no_grad()
     def forward(self, images: Tensor) -> Tensor:
         device = next(iter(self.net.parameters()), torch.empty(0)).device
-        return self.net(self.preprocess(images).to(device)).float().cpu()
+        x = self.preprocess(images).to(device).contiguous(memory_format=torch.channels_last)  # ~25% faster on CPU
+        return self.net(x).float().cpu()
 
 
 class _Features(nn.Module):

@@ -211,7 +211,7 @@ class GANSystem(pl.LightningModule):
         from zoo.images import make_grid, save_grid
 
         images = self.sample_grid()
-        nrow = int(math.ceil(math.sqrt(len(images))))
+        nrow = math.ceil(math.sqrt(len(images)))
         if self.trainer is not None and self.trainer.is_global_zero:
             root = self.trainer.default_root_dir
             save_grid(images, f"{root}/samples/latest.png", nrow)
