@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import csv
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -35,8 +35,14 @@ from lightning.pytorch import LightningDataModule
 from torch_geometric.data import Data
 from torch_geometric.loader import DataLoader
 
-from zoo.data.molecules import (featurize_many, graph_from_smiles, graph_to_data, morgan_fingerprint,
-                                mol_from_smiles, nfp_graph)
+from zoo.data.molecules import (
+    featurize_many,
+    graph_from_smiles,
+    graph_to_data,
+    mol_from_smiles,
+    morgan_fingerprint,
+    nfp_graph,
+)
 from zoo.data.root import data_root, require_path
 
 DATASETS = {
@@ -62,7 +68,7 @@ def read_csv(name: str, root: str | None = None) -> tuple[list[str], np.ndarray]
 
 def random_split(n: int, seed: int = 0, fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> dict[str, np.ndarray]:
     perm = np.random.default_rng(seed).permutation(n)
-    n_train, n_val = int(round(fractions[0] * n)), int(round(fractions[1] * n))
+    n_train, n_val = round(fractions[0] * n), round(fractions[1] * n)
     return {"train": np.sort(perm[:n_train]), "val": np.sort(perm[n_train:n_train + n_val]),
             "test": np.sort(perm[n_train + n_val:])}
 

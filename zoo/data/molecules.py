@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import torch
@@ -339,7 +339,7 @@ class MoleculeGraphs:
 
     @classmethod
     def from_graphs(cls, graphs: list[MoleculeGraph], y: np.ndarray, ids: Sequence[int],
-                    meta: dict | None = None) -> "MoleculeGraphs":
+                    meta: dict | None = None) -> MoleculeGraphs:
         n_atoms = np.array([len(g.z) for g in graphs], np.int64)
         n_bonds = np.array([len(g.bond_types) for g in graphs], np.int64)
         if n_atoms.max(initial=0) > 255:
@@ -383,20 +383,15 @@ class MoleculeGraphs:
             raise
 
     @classmethod
-    def load(cls, path: str | Path) -> "MoleculeGraphs":
+    def load(cls, path: str | Path) -> MoleculeGraphs:
         import json
 
         with np.load(path) as f:
-            ptr = lambda n: np.concatenate([[0], np.cumsum(n.astype(np.int64))])  # noqa: E731
+            ptr = lambda n: np.concatenate([[0], np.cumsum(n.astype(np.int64))])
             pos = f["pos"] if "pos" in f.files else f["pos_milliangstrom"].astype(np.float32) / 1000
             return cls(z=f["z"], flags=f["flags"], pos=pos.astype(np.float32), bonds=f["bonds"],
                        bond_types=f["bond_types"], atom_ptr=ptr(f["n_atoms"]), bond_ptr=ptr(f["n_bonds"]),
                        y=f["y"], ids=f["ids"].astype(np.int64), meta=json.loads(str(f["meta"])))
-
-    def subset(self, index: Sequence[int]) -> "MoleculeGraphs":
-        index = np.asarray(index, np.int64)
-        return MoleculeGraphs.from_graphs([self.graph(i) for i in index], self.y[index], self.ids[index],
-                                          self.meta)
 
     def graph(self, i: int) -> MoleculeGraph:
         a0, a1 = self.atom_ptr[i], self.atom_ptr[i + 1]
@@ -406,7 +401,6 @@ class MoleculeGraphs:
 
     def data(self, i: int, targets: Sequence[int] | None = None):
         """Molecule ``i`` as a ``torch_geometric.data.Data`` (x, z, pos, edge_index, edge_attr, y)."""
-        from torch_geometric.data import Data
 
         return graph_to_data(self.graph(i), self.y[i] if targets is None else self.y[i, list(targets)],
                              idx=int(self.ids[i]))

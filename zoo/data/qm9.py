@@ -53,8 +53,8 @@ import gzip
 import json
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch
@@ -94,7 +94,7 @@ def cache_dir() -> Path:
 
 def targets_of_row(row: dict, elements: Sequence[str]) -> list[float]:
     """The 19 PyG-order targets of one CSV row, in PyG units."""
-    ha = lambda key: float(row[key]) * HARTREE_TO_EV  # noqa: E731
+    ha = lambda key: float(row[key]) * HARTREE_TO_EV
     energies = [float(row[k]) for k in ("InternalEnergy_0K_au", "InternalEnergy_298K_au", "Enthalphy_298K_au",
                                          "GibbsFreeEnergy_298K_au")]
     try:

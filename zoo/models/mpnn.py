@@ -21,7 +21,7 @@ geometry: those predictions use an RDKit geometry, not the DFT geometry the QM9 
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn

@@ -21,7 +21,8 @@ statistics, as in ``zoo.models.mpnn``.
 
 from __future__ import annotations
 
-from typing import Sequence
+import itertools
+from collections.abc import Sequence
 
 import torch
 from torch import Tensor, nn
@@ -81,7 +82,7 @@ class NeuralFingerprint(_StandardisedOutput):
                  target_names: Sequence[str] | None = None, units: Sequence[str] | None = None):
         super().__init__()
         sizes = [in_channels] + [hidden_channels] * num_layers
-        self.convs = nn.ModuleList(NFPConv(a, b, edge_channels, max_degree) for a, b in zip(sizes, sizes[1:]))
+        self.convs = nn.ModuleList(NFPConv(a, b, edge_channels, max_degree) for a, b in itertools.pairwise(sizes))
         self.norms = nn.ModuleList(nn.BatchNorm1d(hidden_channels) if batch_norm else nn.Identity()
                                    for _ in range(num_layers))
         self.fingerprint_layers = nn.ModuleList(nn.Linear(size, fingerprint_dim) for size in sizes)

@@ -1,0 +1,79 @@
+import numpy as np
+import pytest
+import torch
+
+from zoo.data.molecules import (
+    MPNN_ATOM_DIM,
+    NFP_ATOM_DIM,
+    NFP_BOND_DIM,
+    MoleculeError,
+    MoleculeGraphs,
+    featurize_many,
+    graph_from_smiles,
+    graph_from_xyz,
+    graph_to_data,
+    morgan_fingerprint,
+    mpnn_atom_features,
+    nfp_graph,
+)
+
+
+def test_nfp_graph_of_ethanol():
+    g = nfp_graph("CCO")
+    assert g["x"].shape == (3, NFP_ATOM_DIM)  # hydrogens implicit
+    assert g["edge_index"].shape == (2, 4) and g["edge_attr"].shape == (4, NFP_BOND_DIM)
+    assert g["x"][:, :3].argmax(1).tolist() == [0, 0, 2]  # C, C, O in the element one-hot
+    assert g["edge_attr"][:, 0].tolist() == [1, 1, 1, 1]  # single bonds
+
+
+def test_unknown_element_and_bad_smiles_are_skipped_with_a_count():
+    with pytest.warns(UserWarning, match=r"skipped 2 of 4 .*#1.*#3"):
+        items, kept = featurize_many(["CCO", "not a smiles", "c1ccccc1", "[U]"], nfp_graph)
+    assert kept == [0, 2] and len(items) == 2
+    with pytest.raises(MoleculeError, match="outside the MPNN"):
+        graph_from_smiles("[Si](C)(C)(C)C")
+
+
+def test_mpnn_features_from_packed_flags():
+    g = graph_from_smiles("c1ccccc1O")  # phenol, explicit H, RDKit conformer
+    assert len(g.z) == 13 and (g.z == 1).sum() == 6
+    x = mpnn_atom_features(torch.from_numpy(g.z.astype(np.int64)), torch.from_numpy(g.flags.astype(np.int64)))
+    assert x.shape == (13, MPNN_ATOM_DIM)
+    carbons = g.z == 6
+    assert x[carbons, 11].eq(1).all()  # aromatic
+    assert x[carbons, 13].eq(1).all()  # sp2
+    assert x[g.z == 8, 15].item() == 1  # the OH oxygen carries one hydrogen
+    d = np.linalg.norm(g.pos[g.bonds[:, 0]] - g.pos[g.bonds[:, 1]], axis=1)
+    assert (d > 0.9).all() and (d < 1.6).all()  # a real 3D conformer
+
+
+def test_graph_from_xyz_maps_hydrogens_to_their_atoms():
+    # water with the hydrogens listed first: the connectivity fallback must still map them
+    xyz = np.array([[0.76, 0.59, 0.0], [-0.76, 0.59, 0.0], [0.0, 0.0, 0.0]])
+    g = graph_from_xyz("O", ["H", "H", "O"], xyz)
+    assert g.z.tolist() == [8, 1, 1]
+    np.testing.assert_allclose(g.pos[0], [0, 0, 0])
+    with pytest.raises(MoleculeError):
+        graph_from_xyz("CC", ["C", "C", "H", "H", "H", "H", "H", "H"], np.zeros((8, 3)))
+
+
+def test_store_roundtrip_with_quantized_positions(tmp_path):
+    graphs = [graph_from_smiles(s) for s in ("CCO", "C#N", "c1ccccc1")]
+    store = MoleculeGraphs.from_graphs(graphs, np.arange(6, dtype=np.float32).reshape(3, 2), [5, 7, 9])
+    store.save(tmp_path / "a.npz", quantize_positions=True)
+    back = MoleculeGraphs.load(tmp_path / "a.npz")
+    assert back.ids.tolist() == [5, 7, 9] and back.y[2].tolist() == [4, 5]
+    for i, g in enumerate(graphs):
+        b = back.graph(i)
+        assert b.z.tolist() == g.z.tolist() and b.bonds.tolist() == g.bonds.tolist()
+        dist = lambda p: np.linalg.norm(p[:, None] - p[None], axis=-1)
+        assert np.abs(dist(b.pos) - dist(g.pos)).max() < 2e-3
+    data = back.data(1, targets=[1])
+    assert data.y.tolist() == [[3.0]] and data.edge_index.shape[1] == 2 * len(graphs[1].bond_types)
+
+
+def test_morgan_fingerprint():
+    fp = morgan_fingerprint("CCO", radius=2, n_bits=256)
+    assert fp.shape == (256,) and 0 < fp.sum() < 20
+    data = graph_to_data(graph_from_smiles("CCO"))
+    assert data.x.shape == (9, MPNN_ATOM_DIM)
