@@ -1,22 +1,28 @@
 """Compute (once) and cache the TF-Inception features of the real sets the GAN cards compare with.
 
-    python bench/gan/cache_real_features.py            # MNIST test[:2000] and CelebA[:2000] (64 px, crop 108)
+    python bench/gan/cache_real_features.py [--only mnist|celeba] [--floor]
+
+Real sets: MNIST test[:1000] and CelebA[:1000] (64 px, crop 108). ``--floor`` also measures the protocol's
+floor (500 other real images scored like a generator; ``shipping.real_floor``), shown on the cards as baseline.
 
 The cache lives in ``$ZOO_CACHE_DIR/fid`` (default ``~/.cache/zoo/fid``); ``zoo eval`` and
-``bench/gan/import_gpu.py`` reuse it. On 2 CPU cores this takes about 10 minutes per 2,000 images.
+``bench/gan/import_gpu.py`` reuse it. On the shared 2-core machine Inception runs at about 1-4 images per second.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import torch
 
 from zoo.data.images import ImageFolderDataModule, MNISTDataModule
 from zoo.metrics.fid import InceptionFeatures, cached_features, real_key
 
-N_REAL = 2000
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shipping import N_REAL, real_floor
 
 
 def main() -> None:
@@ -25,6 +31,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=N_REAL)
     parser.add_argument("--only", choices=["mnist", "celeba"], default=None)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--floor", action="store_true", help="also measure the protocol's real-data floor")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     extractor = InceptionFeatures()
@@ -37,6 +44,8 @@ def main() -> None:
         feats = cached_features(key, lambda dm=dm: dm.real_images(args.n, split=dm.real_split), extractor,
                                 log=lambda m, t0=start: print(m, f"{time.time() - t0:.0f}s", flush=True))
         print(f"{key}: {tuple(feats.shape)} in {time.time() - start:.0f}s", flush=True)
+        if args.floor:
+            print(f"{name} floor:", real_floor(name, args.root), f"{time.time() - start:.0f}s", flush=True)
 
 
 if __name__ == "__main__":

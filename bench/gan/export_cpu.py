@@ -55,11 +55,11 @@ def main() -> None:
             "global_step": ckpt.get("global_step"), "wandb_run_id": _wandb_id(Path(args.runs) / model_id),
         }
         command = (f"python -m zoo.training {RECIPE_OF[model_id]} --trainer.max_time=00:00:{args.minutes}:00 "
-                   f"--trainer.default_root_dir=runs/cpu/{model_id} --model.init_args.fid_every_n_epochs=0"
-                   f"   # bench/gan/cpu_fallback.sh {args.minutes}\npython bench/gan/export_cpu.py --ids {model_id}")
+                   f"--trainer.default_root_dir=runs/cpu/{model_id} --model.init_args.fid_every_n_epochs=0 && "
+                   f"python bench/gan/export_cpu.py --ids {model_id} --minutes {args.minutes}")
         notes = (f"CPU fallback: {args.minutes} minutes on one shared CPU thread, {training['epochs']} epochs, "
                  f"{steps.get('generator')} generator steps; far short of any paper's schedule (Lucic et al. "
-                 "report the best of a 100-setting hyper-parameter sweep per loss). Paper defaults, no tuning. FID "
+                 "report the best FID of a large hyper-parameter search per loss). Paper defaults, no tuning. FID "
                  "uses 500 generated vs 1,000 real images (Inception runs on 2 CPU cores here), biased upward: "
                  "compare within this protocol (KID is unbiased).")
         (RESULTS / f"{model_id}.cpu.json").write_text(dump({"source": "cpu", "training": training,

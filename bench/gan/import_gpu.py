@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from shipping import METHODS, RECIPE_OF, build_meta, dump, epochs_seen, fp32_state, measure, ship
 
 RESULTS = Path(__file__).resolve().parent / "results"
-GPU_COMMAND = ("ZOO_DATA_ROOT=.gpu/data OUT=out bash bench/gpu/gan.sh   # after python bench/gan/pack_gpu_data.py; "
-               "runs `python bench/gan/train_gpu.py {recipe} --id {id} --max-time {max_time} --out DIR` for the "
-               "seven GAN recipes concurrently on one GPU\npython bench/gan/import_gpu.py out/gan/gan.tar.gz"
-               "   # FID on CPU + export\n# equivalent plain training command: zoo train {recipe} "
-               "--trainer.max_time={max_time}")
+GPU_COMMAND = ("python bench/gan/pack_gpu_data.py && ZOO_DATA_ROOT=.gpu/data OUT=out bash bench/gpu/gan.sh && "
+               "python bench/gan/import_gpu.py out/gan/gan.tar.gz --ids {id}")
+GPU_DETAIL = ("The GPU script runs `python bench/gan/train_gpu.py {recipe} --id {id} --max-time {max_time} --out DIR` "
+              "for the seven GAN recipes at once (the recipe's model, data and seed; no logger); the same training "
+              "with W&B logging is `zoo train {recipe} --trainer.max_time={max_time}`. ")
 
 
 def load_generator(folder: Path, model_id: str):
@@ -58,8 +58,9 @@ def training_record(model_id: str, info: dict) -> dict:
 
 def notes_for(model_id: str, info: dict) -> str:
     paper_budget = ("the WGAN-GP reference code runs 200k generator iterations" if model_id.startswith("wgan-gp")
-                    else "Lucic et al. report the best of a 100-setting hyper-parameter sweep per loss, each trained far longer")
-    return (f"Budget: {info['max_time']} of wall-clock on one GPU shared by seven concurrent runs, "
+                    else "Lucic et al. report the best FID of a large hyper-parameter search per loss")
+    return GPU_DETAIL.format(recipe=RECIPE_OF[model_id], id=model_id, max_time=info["max_time"]) + (
+            f"Budget: {info['max_time']} of wall-clock on one GPU shared by seven concurrent runs, "
             f"{info['generator_steps']} generator steps "
             f"({epochs_seen(model_id, info['critic_steps'], info['batch_size'])} epochs); {paper_budget}, so this is far "
             "short of the paper's schedule. Paper defaults, no tuning. FID uses 500 generated images against "

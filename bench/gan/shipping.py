@@ -33,7 +33,7 @@ REAL_SET_TEXT = {
               "held-out split)",
 }
 
-LUCIC = "Lucic et al., 'Are GANs Created Equal? A Large-Scale Study', NeurIPS 2018 (best FID over a large hyper-parameter search, 10k samples)"
+LUCIC = "Lucic et al. 2018, 'Are GANs Created Equal?'"
 GOODFELLOW = "Goodfellow et al., 'Generative Adversarial Nets', NeurIPS 2014"
 
 METHODS: dict[str, dict[str, Any]] = {
@@ -68,9 +68,55 @@ def measure(net: nn.Module, model_id: str, root: str | None = None, log=None) ->
     return scores
 
 
+FLOOR_TEXT = {
+    "mnist": f"real images in place of generated ones: MNIST train[:{N_FAKE}] vs the same test[:{N_REAL}] "
+             "(the floor of this protocol; bench/gan/shipping.py real_floor)",
+    "celeba": f"real images in place of generated ones: CelebA faces [{N_REAL}:{N_REAL + N_FAKE}] vs the same "
+              f"[:{N_REAL}] (the floor of this protocol; bench/gan/shipping.py real_floor)",
+}
+
+
+def real_floor(kind: str, root: str | None = None) -> dict[str, float]:
+    """FID/KID of N_FAKE *real* images against the real set: what a perfect generator would score here.
+
+    Cached in ``bench/gan/results/floor-<kind>.json``.
+    """
+    from pathlib import Path
+
+    from zoo.metrics.fid import InceptionFeatures, cached_features, extract_features, fid_kid, real_key
+
+    path = Path(__file__).resolve().parent / "results" / f"floor-{kind}.json"
+    if path.is_file():
+        return json.loads(path.read_text())
+    p = FID_PROTOCOLS[kind]
+    dm = datamodule_for(p, root)
+    extractor = InceptionFeatures()
+    real = cached_features(real_key(dm, p["split"], p["n_real"]),
+                           lambda: dm.real_images(p["n_real"], split=p["split"]), extractor)
+    if kind == "mnist":
+        from zoo.data.images import load_mnist_images
+
+        stand_in = load_mnist_images(root, "train")[: p["n_fake"]]
+    else:
+        stand_in = dm.real_images(p["n_real"] + p["n_fake"])[p["n_real"]:]
+    scores = fid_kid(real, extract_features(stand_in, extractor), seed=p["seed"])
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(scores, indent=2) + "\n")
+    return scores
+
+
+def cached_floor(model_id: str) -> dict[str, float] | None:
+    """The floor of ``model_id``'s protocol if ``real_floor`` has been computed, else None."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent / "results" / f"floor-{METHODS[model_id]['dataset']}.json"
+    return json.loads(path.read_text()) if path.is_file() else None
+
+
 def build_meta(model_id: str, scores: dict[str, float], training: dict[str, Any], recipe_command: str,
                notes: str) -> dict[str, Any]:
     info = METHODS[model_id]
+    floor = cached_floor(model_id)
     kind = info["dataset"]
     p = FID_PROTOCOLS[kind]
     text = protocol(p["n_real"], p["n_fake"], REAL_SET_TEXT[kind], p["seed"], KID_SUBSET)
@@ -87,8 +133,14 @@ def build_meta(model_id: str, scores: dict[str, float], training: dict[str, Any]
         name, value, *std = info["lucic"]
         data = "MNIST" if kind == "mnist" else "CelebA 64x64 (full dataset)"
         paper_results.append({"name": "fid", "value": value, "std": std[0] if std else None, "citation": LUCIC,
-                              "note": f"{name} on {data}; their architecture, 10k-sample protocol and a "
-                                      "hyper-parameter sweep, so not directly comparable with our small-N FID"})
+                              "note": f"{name}, {data}: best FID of a large hyper-parameter search, 10k samples, "
+                                      "their architecture; not directly comparable with our small-N protocol"})
+    baselines = []
+    if floor:
+        baselines.append({"name": "fid", "value": round(floor["fid"], 3), "citation": "ours, real data",
+                          "note": FLOOR_TEXT[kind]})
+        baselines.append({"name": "kid", "value": round(floor["kid"], 5), "citation": "ours, real data",
+                          "note": FLOOR_TEXT[kind]})
     mnist = kind == "mnist"
     return {
         "id": model_id,
@@ -102,6 +154,7 @@ def build_meta(model_id: str, scores: dict[str, float], training: dict[str, Any]
         "evaluator": "gan_fid",
         "metrics": metrics,
         "paper_results": paper_results,
+        "baselines": baselines,
         "license": "apache-2.0" if mnist else "other",
         "dataset_license": "MNIST: CC BY-SA 3.0 (LeCun & Cortes)" if mnist else
                            "CelebA: non-commercial research purposes only (CelebA agreement); the weights "
