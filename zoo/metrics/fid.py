@@ -170,7 +170,7 @@ def evaluate_generator(generator: nn.Module, datamodule, n_fake: int = 1000, n_r
 
     The real features are cached under a key naming the dataset, split, size and count.
     """
-    extractor = InceptionFeatures()
+    extractor = InceptionFeatures(device=next(generator.parameters()).device)  # Inception where the generator is
     split = split or getattr(datamodule, "real_split", "train")
     key = real_key(datamodule, split, n_real)
     real = cached_features(key, lambda: datamodule.real_images(n_real, split=split), extractor, log)

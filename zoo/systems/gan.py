@@ -76,8 +76,8 @@ class GANSystem(pl.LightningModule):
                  loss: str = "non_saturating", n_critic: int = 1, optimizer: str = "adam", lr_g: float = 2e-4,
                  lr_d: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999), clip_value: float | None = None,
                  gp_weight: float = 0.0, pretrain_critic_steps: int = 0, sample_every_n_epochs: int = 1,
-                 num_sample_images: int = 64, fid_every_n_epochs: int = 0, fid_num_samples: int = 1000,
-                 fid_num_real: int = 2000, init_from: str | None = None):
+                 num_sample_images: int = 64, fid_every_n_epochs: int = 0, fid_num_samples: int = 500,
+                 fid_num_real: int = 1000, init_from: str | None = None):
         super().__init__()
         self.save_hyperparameters()
         self.automatic_optimization = False
