@@ -17,7 +17,7 @@ dropped by export. Batches are whatever the net's ``reconstruction_loss`` takes:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Sequence, Union
 
 import lightning.pytorch as pl
 import torch
@@ -26,6 +26,11 @@ from torch import Tensor
 from zoo.hub import load_state_into
 from zoo.losses import get_loss
 from zoo.registry import create_model
+
+
+# The values of model_args are JSON. Typed as such (not Any) so LightningCLI keeps a string a string: with Any,
+# jsonargparse parses each string again as YAML, and "#()-123..." (SMILES characters) would become None.
+JSONValue = Union[str, int, float, bool, None, list, dict]
 
 
 class AAESystem(pl.LightningModule):
@@ -42,7 +47,7 @@ class AAESystem(pl.LightningModule):
     init_from: a zoo id to initialise ``net`` from.
     """
 
-    def __init__(self, architecture: str = "aae_binary", model_args: dict[str, Any] | None = None,
+    def __init__(self, architecture: str = "aae_binary", model_args: dict[str, JSONValue] | None = None,
                  discriminator_hidden: Sequence[int] = (1000, 1000), lr: float = 1e-3,
                  discriminator_lr: float | None = None, generator_lr: float | None = None,
                  betas: Sequence[float] = (0.5, 0.999), loss: str = "non_saturating",

@@ -1,0 +1,56 @@
+import pytest
+import torch
+
+from zoo.data.binarized_mnist import BinarizedMNISTDataModule
+from zoo.data.binary import _Rows
+from zoo.data.root import DataNotFoundError
+from zoo.data.smiles import MOSES_CHARACTERS, moses_subset, smiles_characters
+from zoo.data.text import NewsgroupsDataModule, load_20news, read_bag_of_words
+
+
+def test_bag_of_words_ids_are_one_based(tmp_path):
+    path = tmp_path / "x.feat"
+    path.write_text("1 1:3 4:1\n1\n1 2:7\n")
+    rows = read_bag_of_words(path, 4)
+    assert rows.tolist() == [[1, 0, 0, 1], [0, 0, 0, 0], [0, 1, 0, 0]]
+    path.write_text("1 5:1\n")
+    with pytest.raises(ValueError, match="1-based"):
+        read_bag_of_words(path, 4)
+
+
+def test_missing_data_says_where_to_get_it(tmp_path):
+    with pytest.raises(DataNotFoundError, match="NVDM"):
+        load_20news(tmp_path, "train")
+
+
+def test_stochastic_binarization_draws_bits_from_grey_levels():
+    torch.manual_seed(0)
+    rows = _Rows(torch.full((1, 4000), 0.25), stochastic=True)
+    bits = rows[0]
+    assert set(bits.unique().tolist()) == {0.0, 1.0} and abs(bits.mean().item() - 0.25) < 0.03
+
+
+def test_real_20news(data_root):
+    dm = NewsgroupsDataModule(data_root, val_size=1000)
+    assert dm.split("train").shape == (10258, 1995) and dm.split("test").shape == (7487, 1995)
+    assert dm.split("test").sum(1).min() >= 1
+
+
+def test_real_mnist_splits(data_root):
+    dm = BinarizedMNISTDataModule(data_root)
+    assert [dm.split(s).shape[0] for s in ("train", "val", "test")] == [50000, 10000, 10000]
+    assert 0 <= dm.split("val").min() and dm.split("val").max() <= 1
+
+
+def test_moses_subset_is_seeded_and_uses_the_fixed_characters(data_root):
+    a, b = moses_subset(data_root, "test", 50, seed=0), moses_subset(data_root, "test", 50, seed=0)
+    assert a == b and len(set(a)) == 50
+    assert set(smiles_characters(a)) <= set(MOSES_CHARACTERS)
+
+
+def test_maccs_keys_have_166_bits():
+    pytest.importorskip("rdkit")
+    from zoo.data.fingerprints import maccs_keys
+
+    bits = maccs_keys(["c1ccccc1O", "not a smiles"])
+    assert bits.shape == (2, 166) and bits[0].sum() > 0 and bits[1].sum() == 0
