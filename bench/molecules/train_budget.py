@@ -71,6 +71,11 @@ def main(argv=None) -> None:
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--train-subset", type=int, default=None, help="CPU smoke tests only")
+    parser.add_argument("--init-weights", default=None,
+                        help="safetensors of net to start from (replaces the recipe's init_from zoo id)")
+    parser.add_argument("--keep-schedule", action="store_true",
+                        help="keep the recipe's scheduler and max_epochs (max_time still applies)")
+    parser.add_argument("--no-weights", action="store_true", help="write only the JSON")
     parser.add_argument("--data", action="append", default=[], metavar="KEY=VALUE",
                         help="override a datamodule argument (YAML value), e.g. --data limit=500")
     args = parser.parse_args(argv)
@@ -83,7 +88,13 @@ def main(argv=None) -> None:
     config = yaml.safe_load(Path(args.recipe).read_text())
     pl.seed_everything(config.get("seed_everything", 0))
     model_spec = config["model"]
-    model_spec["init_args"].update(scheduler="time_cosine", time_budget_min=args.minutes)
+    max_epochs = 10_000
+    if args.keep_schedule:
+        max_epochs = config.get("trainer", {}).get("max_epochs", max_epochs)
+    else:
+        model_spec["init_args"].update(scheduler="time_cosine", time_budget_min=args.minutes)
+    if args.init_weights:
+        model_spec["init_args"]["init_from"] = None
     if args.lr:
         model_spec["init_args"]["lr"] = args.lr
     data_args = config["data"].setdefault("init_args", {})
@@ -95,8 +106,12 @@ def main(argv=None) -> None:
         key, _, value = item.partition("=")
         data_args[key] = yaml.safe_load(value)
     system, datamodule = build(model_spec), build(config["data"])
+    if args.init_weights:
+        from safetensors.torch import load_file
+
+        system.net.load_state_dict(load_file(args.init_weights))
     keep = KeepBest(args.monitor)
-    trainer = pl.Trainer(accelerator="auto", devices=1, max_epochs=10_000,
+    trainer = pl.Trainer(accelerator="auto", devices=1, max_epochs=max_epochs,
                          max_time={"minutes": args.minutes}, logger=CSVLogger(f"/tmp/{args.name}-logs"),
                          callbacks=[keep], enable_checkpointing=False, enable_progress_bar=False,
                          log_every_n_steps=50, num_sanity_val_steps=0)
@@ -107,13 +122,19 @@ def main(argv=None) -> None:
         raise SystemExit("no validation epoch finished within the budget; nothing to save")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    save_file(keep.state, str(out / f"{args.name}.safetensors"))
+    system.net.load_state_dict(keep.state)  # test the best-validation weights
+    tester = pl.Trainer(accelerator="auto", devices=1, logger=False, enable_progress_bar=False,
+                        enable_model_summary=False)
+    test = {k: float(v) for k, v in tester.test(system, datamodule=datamodule, verbose=False)[0].items()}
+    if not args.no_weights:
+        save_file(keep.state, str(out / f"{args.name}.safetensors"))
     summary = {
         "name": args.name, "recipe": args.recipe, "architecture": model_spec["init_args"]["architecture"],
         "model_args": model_spec["init_args"]["model_args"], "data": data_args,
         "hyper_parameters": {k: v for k, v in model_spec["init_args"].items() if k != "model_args"},
         "minutes_budget": args.minutes, "wall_time_s": round(wall, 1), "epochs": trainer.current_epoch,
         "steps": trainer.global_step, "best_epoch": keep.best_epoch, f"best_{args.monitor}": keep.best,
+        "test": test, "init_weights": args.init_weights,
         "curve": keep.curve, "device": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "cpu",
         "torch": torch.__version__,
     }

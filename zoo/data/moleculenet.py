@@ -12,7 +12,8 @@ lipophilicity  lipophilicity.csv       exp (octanol/water distribution coefficie
 
 Featurizers: ``"nfp"`` (Duvenaud atom/bond features, implicit H), ``"ecfp"`` (Morgan radius-2 bits),
 ``"mpnn"`` (Gilmer features with explicit H and an RDKit ETKDG + MMFF conformer for the distances; cached in
-``$ZOO_CACHE_DIR``). Molecules that cannot be featurized are skipped with a warning that names them by row.
+``$ZOO_CACHE_DIR``; a copy of that cache file under ``<data root>/moleculenet/`` is read first, which lets a machine
+without RDKit train on it). Molecules that cannot be featurized are skipped with a warning that names them by row.
 
 Splits, deterministic and computed on the rows of the CSV (so every featurizer sees the same molecules in the
 same split, minus its own skipped rows):
@@ -173,9 +174,11 @@ class MoleculeNetDataModule(LightningDataModule):
         if self.hparams.featurizer != "mpnn":
             return featurize_smiles(smiles, self.hparams.featurizer)
         path = _cache_path(self.hparams.dataset, "mpnn", smiles)  # conformers are slow: cache them
-        if path.is_file():
-            cached = torch.load(path, weights_only=False)
-            return cached["items"], cached["kept"]
+        packed = data_root(self.hparams.root) / "moleculenet" / path.name  # a packed copy (GPU machine)
+        for candidate in (packed, path):
+            if candidate.is_file():
+                cached = torch.load(candidate, weights_only=False)  # our own cache file
+                return cached["items"], cached["kept"]
         items, kept = featurize_smiles(smiles, "mpnn")
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

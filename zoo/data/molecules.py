@@ -377,6 +377,7 @@ class MoleculeGraphs:
             np.savez_compressed(tmp, z=self.z, flags=self.flags, **positions,
                                 bonds=self.bonds, bond_types=self.bond_types, n_atoms=n_atoms, n_bonds=n_bonds,
                                 y=self.y, ids=self.ids.astype(np.int32), meta=np.array(json.dumps(self.meta)))
+            os.chmod(tmp, 0o644)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)

@@ -42,11 +42,19 @@ def moleculenet_test_metrics(model: torch.nn.Module, dataset: str, featurizer: s
 
 
 def qm9_test_metrics(model: torch.nn.Module, targets: list[int], root: str | None = None, seed: int = 0,
-                     subset: str = "test", batch_size: int = 128, num_workers: int = 0) -> dict[str, float]:
+                     subset: str = "test", batch_size: int = 128, num_workers: int = 0,
+                     max_molecules: int | None = None) -> dict[str, float]:
+    """MAE and error ratio per target on a QM9 split; ``max_molecules`` (smoke tests only) takes its first N."""
+    from torch.utils.data import Subset
+    from torch_geometric.loader import DataLoader
+
     from zoo.data.qm9 import CHEMICAL_ACCURACY, TARGET_NAMES, QM9DataModule
 
     dm = QM9DataModule(root=root, targets=targets, batch_size=batch_size, seed=seed, num_workers=num_workers)
-    pred, y = predict(model, dm._loader(subset))
+    dataset = dm.dataset(subset)
+    if max_molecules:
+        dataset = Subset(dataset, range(min(max_molecules, len(dataset))))
+    pred, y = predict(model, DataLoader(dataset, batch_size=batch_size, num_workers=num_workers))
     mae = (pred - y).abs().mean(0)
     out = {}
     for i, t in enumerate(targets):
