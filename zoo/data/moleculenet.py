@@ -19,8 +19,9 @@ Splits, deterministic and computed on the rows of the CSV (so every featurizer s
 same split, minus its own skipped rows):
 
 - ``random`` (default): rows permuted with ``numpy.random.default_rng(seed)``, then 80 / 10 / 10 %;
-- ``scaffold``: Bemis-Murcko scaffolds (RDKit), the largest scaffold groups fill train first, then
-  validation, then test (the DeepChem / MoleculeNet procedure; ``seed`` is not used).
+- ``scaffold``: Bemis-Murcko scaffolds (RDKit), groups sorted largest first; a group goes to train while it fits
+  in 80 %, else to validation while train + validation fit in 90 %, else to test (DeepChem's
+  ``ScaffoldSplitter``, as in MoleculeNet; ``seed`` is not used).
 """
 
 from __future__ import annotations
@@ -88,13 +89,15 @@ def scaffold_split(smiles: Sequence[str], fractions: Sequence[float] = (0.8, 0.1
     ordered = sorted(groups.values(), key=lambda g: (-len(g), g[0]))
     n = len(smiles)
     split = {"train": [], "val": [], "test": []}
-    for group in ordered:
-        if len(split["train"]) + len(group) <= fractions[0] * n:
-            split["train"] += group
-        elif len(split["val"]) + len(group) <= fractions[1] * n:
-            split["val"] += group
+    train_cutoff, val_cutoff = fractions[0] * n, (fractions[0] + fractions[1]) * n
+    for group in ordered:  # as DeepChem's ScaffoldSplitter: once train is full, groups go to val, then test
+        if len(split["train"]) + len(group) > train_cutoff:
+            if len(split["train"]) + len(split["val"]) + len(group) > val_cutoff:
+                split["test"] += group
+            else:
+                split["val"] += group
         else:
-            split["test"] += group
+            split["train"] += group
     return {k: np.array(sorted(v), np.int64) for k, v in split.items()}
 
 
