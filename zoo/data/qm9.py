@@ -35,8 +35,8 @@ agree with PyG's ``QM9.atomrefs`` (which are these values times 27.211386246).
 
 Featurization (:func:`zoo.data.molecules.graph_from_xyz`): explicit hydrogens, bonds and atom chemistry from the
 SMILES, positions from the DFT geometry. Molecules whose SMILES does not match their geometry are skipped and
-counted in ``meta["skipped"]``: 2 of the 130,831 (QM9 indices 133857 and 133859, strained cages whose
-distance-perceived bonds differ from the SMILES), so the store holds 130,829 molecules.
+counted in ``meta["skipped"]``: 2 of the 130,831 (QM9 indices 133857 and 133859, strained cages in which a
+SMILES bond is 2.17-2.19 angstrom long in the DFT geometry), so the store holds 130,829 molecules.
 
 Split (deterministic): the kept molecules in file order are permuted with ``numpy.random.default_rng(seed)``
 (seed 0); the first 10,000 are validation, the next 10,000 test, the rest (110,829) training, as in Gilmer.
