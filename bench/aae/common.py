@@ -56,9 +56,10 @@ def train_or_load(recipe: str, extra_args: list[str], train_now: bool) -> tuple[
 
 
 def training_meta(facts: dict, recipe: str, budget: str) -> dict:
-    minutes, cpu = facts["train_seconds"] / 60, facts.get("cpu_seconds", 0.0) / 60
-    return {"hardware": hardware(), "wall_time": f"{minutes:.1f} min ({budget})",
-            "cpu_time": f"{cpu:.1f} min of one core (the machine was shared, so wall time >> CPU time)",
+    minutes = facts["train_seconds"] / 60
+    cpu = (f"{facts['cpu_seconds'] / 60:.1f} min of one core (the machine was shared, so wall time >> CPU time)"
+           if "cpu_seconds" in facts else facts.get("cpu_note", "not recorded"))
+    return {"hardware": hardware(), "wall_time": f"{minutes:.1f} min ({budget})", "cpu_time": cpu,
             "batches": facts["batches"], "optimizer_steps": facts["optimizer_steps"],
             "epochs_completed": facts["epochs_completed"], "wandb_run_id": facts["wandb_run_id"],
             "recipe_file": recipe, "threads": os.environ.get("OMP_NUM_THREADS", "")}
