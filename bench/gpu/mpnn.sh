@@ -21,20 +21,21 @@ if [ ! -f "$ZOO_DATA_ROOT/qm9/qm9_graphs.npz" ] && [ ! -f "$ZOO_DATA_ROOT/qm9/qm
 fi
 mkdir -p "$OUT/mpnn"
 FT_DIR="$(mktemp -d)"
+PY="${PYTHON:-python3}"
 filter() { grep -v "Tip\|LeafSpec\|litlogger" || true; }
 
-python bench/molecules/train_budget.py recipes/mpnn/qm9-mu.yaml \
+"$PY" bench/molecules/train_budget.py recipes/mpnn/qm9-mu.yaml \
   --minutes "${MPNN_MINUTES:-5.8}" --num-workers "${MPNN_WORKERS:-4}" \
   --out "$OUT/mpnn" --name mpnn-qm9-mu ${MPNN_EXTRA:-} 2>&1 | filter | tail -n 80
 
 for mode in finetune scratch; do
   init=""
   [ "$mode" = finetune ] && init="--init-weights $OUT/mpnn/mpnn-qm9-mu.safetensors"
-  python bench/molecules/train_budget.py "recipes/mpnn/freesolv-$mode.yaml" $init --keep-schedule --no-weights \
+  "$PY" bench/molecules/train_budget.py "recipes/mpnn/freesolv-$mode.yaml" $init --keep-schedule --no-weights \
     --minutes "${MPNN_FT_MINUTES:-0.5}" --num-workers 2 --out "$FT_DIR" --name "freesolv-$mode" \
     ${MPNN_FT_EXTRA:-} 2>&1 | filter | tail -n 3 || echo "fine-tuning run $mode failed (the QM9 outputs are kept)"
 done
-python - "$OUT/mpnn/mpnn-qm9-mu.json" "$FT_DIR" <<'PY'
+"$PY" - "$OUT/mpnn/mpnn-qm9-mu.json" "$FT_DIR" <<'PY'
 import json, sys
 from pathlib import Path
 path, ft = Path(sys.argv[1]), Path(sys.argv[2])

@@ -85,7 +85,8 @@ def main() -> None:
     epochs, steps = summary["epochs"], summary["steps"]
     model_args = summary["model_args"]
     graph = "complete graph" if model_args.get("complete_graph", True) else "chemical bonds only"
-    budget = (f"Trained for {epochs} epochs ({steps} steps, batch {summary.get('data', {}).get('batch_size', 128)}"
+    budget = (f"Model: {graph} edges, d = {model_args.get('hidden_channels')}, T = {model_args.get('num_steps')}, "
+              f"set2set steps {model_args.get('set2set_steps')}. Trained for {epochs} epochs ({steps} steps, batch {summary.get('data', {}).get('batch_size', 128)}"
               f", {wall_min:.1f} min) on {hardware}: far below the paper's schedule ({PAPER_STEPS}) and PyG's "
               "example (300 epochs), so the MAE is well above theirs.")
     results = {"source": str(args.source), "summary": summary, "val": val, "test": test}
