@@ -27,7 +27,7 @@ Invalid samples are counted, never raised. The PAINS alerts are RDKit's ``Filter
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Sequence
 
@@ -169,21 +169,35 @@ def cosine_similarity(a: Counter, b: Counter) -> float:
     return float(va @ vb / denom) if denom > 0 else 0.0
 
 
-def fcd(gen: Sequence[str], ref: Sequence[str]) -> float:
-    """Fréchet ChemNet Distance with the ``fcd-torch`` ChemNet weights (CPU, batch 512)."""
+def _fcd_model():
     try:
         from fcd_torch import FCD
     except ImportError as err:
         raise ImportError("FCD needs the PyPI package fcd-torch: pip install fcd-torch") from err
-    return float(FCD(device="cpu", n_jobs=1, batch_size=512)(gen=list(gen), ref=list(ref)))
+    return FCD(device="cpu", n_jobs=1, batch_size=512)
+
+
+def fcd(gen: Sequence[str], ref: Sequence[str]) -> float:
+    """Fréchet ChemNet Distance with the ``fcd-torch`` ChemNet weights (CPU, batch 512)."""
+    return float(_fcd_model()(gen=list(gen), ref=list(ref)))
 
 
 # ------------------------------------------------------------------------------------------------ all together
 
 @dataclass
 class ReferenceSets:
+    """The reference molecules, with their statistics computed once and reused for every generated set."""
+
     test: list[str]  # the reference molecules for SNN, Frag, Scaf and FCD (a documented MOSES-test subset)
     train: set[str]  # the training molecules for novelty (all of MOSES train by default)
+    _stats: dict = field(default_factory=dict, repr=False)
+
+    def stat(self, name: str):
+        if name not in self._stats:
+            compute = {"fps": lambda: morgan_bits(self.test), "frag": lambda: fragment_counts(self.test),
+                       "scaf": lambda: scaffold_counts(self.test), "fcd": lambda: _fcd_model().precalc(self.test)}
+            self._stats[name] = compute[name]()
+        return self._stats[name]
 
 
 def reference_sets(root: str | None = None, test_size: int | None = 10_000, train_size: int | None = None,
@@ -209,12 +223,16 @@ def moses_metrics(generated: Sequence[str], ref: ReferenceSets, ks: Sequence[int
     out["novelty"] = len(distinct - ref.train) / len(distinct) if distinct else 0.0
     if not valid:
         return {**out, **{k: float("nan") for k in ("intdiv", "filters", "snn", "frag", "scaf", "fcd")}}
-    gen_fps, ref_fps = morgan_bits(valid), morgan_bits(ref.test)
+    gen_fps = morgan_bits(valid)
     out["intdiv"] = 1.0 - float(tanimoto_aggregate(gen_fps, gen_fps, "mean").mean())
     out["filters"] = sum(passes_filters(s) for s in valid) / len(valid)
-    out["snn"] = float(tanimoto_aggregate(gen_fps, ref_fps, "max").mean())
-    out["frag"] = cosine_similarity(fragment_counts(valid), fragment_counts(ref.test))
-    out["scaf"] = cosine_similarity(scaffold_counts(valid), scaffold_counts(ref.test))
+    out["snn"] = float(tanimoto_aggregate(gen_fps, ref.stat("fps"), "max").mean())
+    out["frag"] = cosine_similarity(fragment_counts(valid), ref.stat("frag"))
+    out["scaf"] = cosine_similarity(scaffold_counts(valid), ref.stat("scaf"))
     if with_fcd:
-        out["fcd"] = fcd(valid, ref.test) if len(valid) > 1 else float("nan")
+        if len(valid) > 1:
+            model = _fcd_model()
+            out["fcd"] = float(model.metric(ref.stat("fcd"), model.precalc(valid)))
+        else:
+            out["fcd"] = float("nan")
     return out
