@@ -27,9 +27,9 @@ Invalid samples are counted, never raised. The PAINS alerts are RDKit's ``Filter
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -124,9 +124,7 @@ def passes_filters(smiles: str) -> bool:
         return False
     mcf, pains = _alerts()
     with_h = Chem.AddHs(m)
-    if any(with_h.HasSubstructMatch(p) for p in mcf) or pains.HasMatch(with_h):
-        return False
-    return True
+    return not (any(with_h.HasSubstructMatch(p) for p in mcf) or pains.HasMatch(with_h))
 
 
 # ------------------------------------------------------------------------------------------ fragments etc.

@@ -39,8 +39,9 @@ is used only in training and stays in the LightningModule (``zoo.systems.aae``).
 
 from __future__ import annotations
 
+import itertools
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
@@ -101,7 +102,7 @@ def make_prior(name: str, latent_dim: int, **kwargs) -> nn.Module:
 def mlp(sizes: Sequence[int], activation: type[nn.Module] = nn.ReLU, dropout: float = 0.0) -> nn.Sequential:
     """Linear layers of ``sizes`` with ``activation`` (and dropout) between them, none after the last."""
     layers: list[nn.Module] = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+    for i, (a, b) in enumerate(itertools.pairwise(sizes)):
         layers.append(nn.Linear(a, b))
         if i < len(sizes) - 2:
             layers.append(activation())
@@ -258,7 +259,7 @@ class SmilesAAE(nn.Module):
         index = {t: i for i, t in enumerate(self.vocab)}
         rows = []
         for s in strings:
-            unknown = sorted(set(c for c in s if c not in index))
+            unknown = sorted({c for c in s if c not in index})
             if unknown:
                 raise ValueError(f"SMILES {s!r} has characters {unknown} outside this model's vocabulary")
             rows.append([self.bos_id, *(index[c] for c in s), self.eos_id])
@@ -362,7 +363,7 @@ class SmilesAAE(nn.Module):
 # ------------------------------------------------------------------------- the failure it fixes: a plain GAN
 
 class BinaryVectorGenerator(nn.Module):
-    """A plain GAN generator for binary vectors (the baseline the AAE fixes): an MLP from :math:`z \sim
+    r"""A plain GAN generator for binary vectors (the baseline the AAE fixes): an MLP from :math:`z \sim
     \mathcal N(0, I)` to Bernoulli probabilities :math:`\sigma(f(z))`.
 
     The discriminator sees these *continuous* probabilities beside strictly 0/1 real vectors and can tell them

@@ -17,7 +17,8 @@ dropped by export. Batches are whatever the net's ``reconstruction_loss`` takes:
 
 from __future__ import annotations
 
-from typing import Any, Sequence, Union
+from collections.abc import Sequence
+from typing import Any
 
 import lightning.pytorch as pl
 import torch
@@ -27,10 +28,9 @@ from zoo.hub import load_state_into
 from zoo.losses import get_loss
 from zoo.registry import create_model
 
-
 # The values of model_args are JSON. Typed as such (not Any) so LightningCLI keeps a string a string: with Any,
 # jsonargparse parses each string again as YAML, and "#()-123..." (SMILES characters) would become None.
-JSONValue = Union[str, int, float, bool, None, list, dict]
+JSONValue = str | int | float | bool | None | list | dict
 
 
 class AAESystem(pl.LightningModule):
