@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 
 import torch
@@ -39,8 +40,13 @@ def load_source(source: Path) -> tuple[torch.nn.Module, dict]:
         return net.eval(), summary
     ckpt = torch.load(source, map_location="cpu", weights_only=True)
     hp = ckpt["hyper_parameters"]
+    data = ckpt.get("datamodule_hyper_parameters", {})
+    steps = int(ckpt["global_step"])
+    train_size = data.get("train_subset") or 110_829  # the QM9 training split
+    epochs = round(steps / math.ceil(train_size / data["batch_size"]), 2) if "batch_size" in data else \
+        checkpoint_epoch(source)  # a run stopped by max_time ends inside an epoch: count the steps
     return load_net(source), {"architecture": hp["architecture"], "model_args": hp["model_args"],
-                              "epochs": checkpoint_epoch(source), "steps": int(ckpt["global_step"]),
+                              "epochs": epochs, "steps": steps, "data": {"batch_size": data.get("batch_size")},
                               "hyper_parameters": {k: v for k, v in hp.items() if k != "model_args"},
                               "device": "cpu", "checkpoint": str(source)}
 
