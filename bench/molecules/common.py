@@ -18,14 +18,24 @@ RESULTS = REPO / "bench" / "molecules" / "results"
 
 
 def train(recipe: str, run_dir: Path, overrides: list[str], log: Path | None = None) -> float:
-    """``python -m zoo.training recipe --trainer.default_root_dir=run_dir ...``; returns the wall time (s)."""
+    """``python -m zoo.training recipe --trainer.default_root_dir=run_dir ...``; returns the wall time (s).
+
+    A run that finished before (``run_dir/DONE`` exists) is not touched again: resuming a run that early
+    stopping ended would train one more epoch. Its recorded wall time is returned instead.
+    """
+    done = Path(run_dir) / "DONE"
+    if done.is_file():
+        print(f"{run_dir} finished before; reusing it", flush=True)
+        return float(done.read_text() or "nan")
     cmd = [sys.executable, "-m", "zoo.training", recipe, f"--trainer.default_root_dir={run_dir}", *overrides]
     print("$", " ".join(cmd), flush=True)
     start = time.time()
     with open(log or os.devnull, "w") as out:
         subprocess.run(cmd, cwd=REPO, check=True, stdout=out, stderr=subprocess.STDOUT,
                        env={**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")})
-    return time.time() - start
+    wall = time.time() - start
+    done.write_text(f"{wall:.1f}\n")
+    return wall
 
 
 def find_checkpoint(run_dir: Path, name: str) -> Path:

@@ -90,8 +90,8 @@ def main() -> None:
     wall_min = args.wall_time_min or summary.get("wall_time_s", 0) / 60
     epochs, steps = summary["epochs"], summary["steps"]
     model_args = summary["model_args"]
-    graph = "complete graph" if model_args.get("complete_graph", True) else "chemical bonds only"
-    budget = (f"Model: {graph} edges, d = {model_args.get('hidden_channels')}, T = {model_args.get('num_steps')}, "
+    graph = "complete graph (all atom pairs)" if model_args.get("complete_graph", True) else "chemical bonds only"
+    budget = (f"Model: edges = {graph}, d = {model_args.get('hidden_channels')}, T = {model_args.get('num_steps')}, "
               f"set2set steps {model_args.get('set2set_steps')}. Trained for {epochs} epochs ({steps} steps, batch {summary.get('data', {}).get('batch_size', 128)}"
               f", {wall_min:.1f} min) on {hardware}: far below the paper's schedule ({PAPER_STEPS}) and PyG's "
               "example (300 epochs), so the MAE is well above theirs.")
@@ -100,7 +100,7 @@ def main() -> None:
     if args.max_molecules:
         print("smoke test: results not saved")
     else:
-        save_results("mpnn-qm9-mu", results)
+        save_results("mpnn-qm9-mu" if gpu else "mpnn-qm9-mu-cpu", results)
     if args.no_export:
         return
     recipe = ("ZOO_DATA_ROOT=.gpu/data OUT=out bash bench/gpu/mpnn.sh  # then: python bench/molecules/import_gpu.py "
@@ -138,7 +138,8 @@ def main() -> None:
         "dataset_license": "QM9 (Ramakrishnan et al. 2014), CC BY 4.0",
         "tags": ["molecules", "chemistry", "qm9", "mpnn", "graph-neural-network", "quantum-chemistry"],
         "training": {"hardware": hardware, "wall_time": f"{wall_min:.1f} min", "epochs": epochs, "steps": steps,
-                     "best_epoch": summary.get("best_epoch", epochs),
+                     "weights": (f"best validation epoch ({summary['best_epoch']})" if "best_epoch" in summary
+                                 else "last checkpoint, at the end of the time budget"),
                      "schedule": str(summary.get("hyper_parameters", {}).get("scheduler", "")),
                      "edges": graph},
         "notes": (budget + f" Validation MAE {val['val_mae_mu']:.4f} D. Predictions from SMILES (`zoo predict "
