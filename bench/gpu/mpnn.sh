@@ -32,6 +32,7 @@ for mode in finetune scratch; do
   init=""
   [ "$mode" = finetune ] && init="--init-weights $OUT/mpnn/mpnn-qm9-mu.safetensors"
   "$PY" bench/molecules/train_budget.py "recipes/mpnn/freesolv-$mode.yaml" $init --keep-schedule --no-weights \
+    --model-args-from recipes/mpnn/qm9-mu.yaml \
     --minutes "${MPNN_FT_MINUTES:-0.5}" --num-workers 2 --out "$FT_DIR" --name "freesolv-$mode" \
     ${MPNN_FT_EXTRA:-} 2>&1 | filter | tail -n 3 || echo "fine-tuning run $mode failed (the QM9 outputs are kept)"
 done

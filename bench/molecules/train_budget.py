@@ -73,6 +73,8 @@ def main(argv=None) -> None:
     parser.add_argument("--train-subset", type=int, default=None, help="CPU smoke tests only")
     parser.add_argument("--init-weights", default=None,
                         help="safetensors of net to start from (replaces the recipe's init_from zoo id)")
+    parser.add_argument("--model-args-from", default=None,
+                        help="take architecture and model_args from this recipe (instead of a zoo id)")
     parser.add_argument("--keep-schedule", action="store_true",
                         help="keep the recipe's scheduler and max_epochs (max_time still applies)")
     parser.add_argument("--no-weights", action="store_true", help="write only the JSON")
@@ -93,6 +95,10 @@ def main(argv=None) -> None:
         max_epochs = config.get("trainer", {}).get("max_epochs", max_epochs)
     else:
         model_spec["init_args"].update(scheduler="time_cosine", time_budget_min=args.minutes)
+    if args.model_args_from:  # e.g. the QM9 recipe's model, when the zoo id is not registered on this machine
+        source = yaml.safe_load(Path(args.model_args_from).read_text())["model"]["init_args"]
+        model_spec["init_args"].update(architecture=source["architecture"], model_args=source["model_args"],
+                                       init_from=None, args_from=None)
     if args.init_weights:
         model_spec["init_args"]["init_from"] = None
     if args.lr:

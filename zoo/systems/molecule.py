@@ -32,7 +32,9 @@ class MoleculeRegression(pl.LightningModule):
     architecture: registered architecture ("nfp", "ecfp_mlp", "mpnn").
     model_args: its constructor args (JSON-able).
     init_from: a zoo id whose weights initialise the model (fine-tuning; the target statistics are then
-        re-estimated on the new training set).
+        re-estimated on the new training set). With empty ``model_args`` its architecture and args are used.
+    args_from: a zoo id whose architecture and args (not weights) are used when ``model_args`` is empty: the
+        from-scratch control of a fine-tuning run.
     lr: Adam learning rate. weight_decay: L2 (Adam's, on all parameters).
     loss: "mse" or "l1", on standardised targets.
     scheduler: "plateau", "cosine", "time_cosine" or "none". lr_min: the floor of every schedule.
@@ -44,7 +46,7 @@ class MoleculeRegression(pl.LightningModule):
     """
 
     def __init__(self, architecture: str = "nfp", model_args: dict[str, Any] | None = None,
-                 init_from: str | None = None, lr: float = 1e-3, weight_decay: float = 0.0, loss: str = "mse",
+                 init_from: str | None = None, args_from: str | None = None, lr: float = 1e-3, weight_decay: float = 0.0, loss: str = "mse",
                  scheduler: str = "plateau", lr_min: float = 1e-5, plateau_factor: float = 0.7,
                  plateau_patience: int = 5, time_budget_min: float = 8.0,
                  target_names: Sequence[str] | None = None, chemical_accuracy: Sequence[float] | None = None):
@@ -54,6 +56,12 @@ class MoleculeRegression(pl.LightningModule):
         if scheduler not in ("plateau", "cosine", "time_cosine", "none"):
             raise ValueError(f"unknown scheduler {scheduler!r}; use plateau, cosine, time_cosine or none")
         self.save_hyperparameters()
+        if not model_args and (init_from or args_from):  # the shipped model's own architecture and args
+            from zoo.registry import get_pretrained_cfg
+
+            source = get_pretrained_cfg(init_from or args_from)
+            architecture, model_args = source.architecture, dict(source.model_args)
+            self.hparams.update(architecture=architecture, model_args=model_args)  # what checkpoints record
         self.net = create_model(architecture, **(model_args or {}))
         if init_from:
             load_state_into(self.net, init_from)
