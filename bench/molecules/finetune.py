@@ -2,7 +2,7 @@
 
 Both recipes use the same architecture, split (random 80/10/10, seed 0), optimiser and epochs; the only
 difference is ``init_from: mpnn-qm9-mu``. Each keeps its best-validation checkpoint, which is tested once.
-Results go to ``bench/molecules/results/finetune-freesolv.json``.
+Results go to ``bench/molecules/results/finetune-freesolv.json`` (with the sha256 of the fine-tuned weights).
 
     ZOO_DATA_ROOT=../shared/data python bench/molecules/finetune.py [--seeds 0]
 """
@@ -25,18 +25,23 @@ def main() -> None:
     args = parser.parse_args()
 
     from zoo.evaluation.molecules import moleculenet_test_metrics
+    from zoo.registry import get_pretrained_cfg
+
+    source = get_pretrained_cfg("mpnn-qm9-mu")  # the weights fine-tuned (and the architecture of both runs)
 
     results = []
     for seed in args.seeds:
         for mode, recipe in RECIPES.items():
-            run_dir = REPO / "runs" / "mpnn" / f"freesolv-{mode}-seed{seed}"
+            run_dir = REPO / "runs" / "mpnn" / f"freesolv-{mode}-{source.sha256[:8]}-seed{seed}"
             extra = [f"--seed_everything={seed}", f"--data.init_args.seed={seed}"]
             if args.max_epochs:
                 extra.append(f"--trainer.max_epochs={args.max_epochs}")
             wall = train(recipe, run_dir, extra, log=Path(f"/tmp/freesolv-{mode}-{seed}.log"))
             best = find_checkpoint(run_dir, "best.ckpt")
             metrics = moleculenet_test_metrics(load_net(best), "freesolv", "mpnn", "random", seed)
-            row = {"mode": mode, "seed": seed, "recipe": recipe, "wall_time_s": round(wall, 1),
+            row = {"mode": mode, "seed": seed, "recipe": recipe, "init_model": source.id,
+                   "init_model_sha256": source.sha256, "init_model_args": source.model_args,
+                   "wall_time_s": round(wall, 1),
                    "best_epoch": checkpoint_epoch(best),
                    "epochs": checkpoint_epoch(find_checkpoint(run_dir, "last.ckpt")), **metrics}
             print(json.dumps(row), flush=True)
