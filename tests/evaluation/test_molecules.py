@@ -1,0 +1,32 @@
+import pytest
+import torch
+
+from zoo.evaluation import evaluate
+from zoo.evaluation.molecules import moleculenet_test_metrics
+from zoo.export import export_module
+from zoo.registry import create_model
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_moleculenet_evaluator_recomputes_the_card_metrics(isolated_zoo, data_root, monkeypatch):
+    monkeypatch.setenv("ZOO_DATA_ROOT", str(data_root))
+    torch.manual_seed(0)
+    net = create_model("nfp", hidden_channels=8, num_layers=2, fingerprint_dim=8, mlp_hidden=8).eval()
+    net.target_mean.fill_(-3.0)
+    expected = moleculenet_test_metrics(net, "esol", "nfp", "random", 0, str(data_root))
+    meta = {"id": "nfp-tiny", "method": "NFP", "paper": "Duvenaud et al. 2015", "task": "graph-regression",
+            "dataset": "ESOL", "split": "random", "recipe": "-", "evaluator": "moleculenet",
+            "metrics": [{"name": "test_rmse", "value": expected["test_rmse"], "higher_is_better": False}],
+            "extra": {"dataset": "esol", "featurizer": "nfp", "split": "random", "split_seed": 0}}
+    export_module(net, "nfp", {"hidden_channels": 8, "num_layers": 2, "fingerprint_dim": 8, "mlp_hidden": 8}, meta)
+    measured = evaluate("nfp-tiny")
+    assert measured["test_rmse"] == pytest.approx(expected["test_rmse"], rel=1e-5)
+    assert 0 < measured["test_mae"] < measured["test_rmse"]
+
