@@ -132,11 +132,12 @@ class MoleculeNetDataModule(LightningDataModule):
         seed: seed of the random split.
         batch_size, num_workers: loader settings.
         limit: use only the first ``limit`` rows (tests and debug recipes).
+        fingerprint_bits, fingerprint_radius: Morgan fingerprint size and radius (featurizer "ecfp").
     """
 
     def __init__(self, dataset: str = "esol", root: str | None = None, featurizer: str = "nfp",
                  split: str = "random", seed: int = 0, batch_size: int = 100, num_workers: int = 0,
-                 limit: int | None = None):
+                 limit: int | None = None, fingerprint_bits: int = 2048, fingerprint_radius: int = 2):
         super().__init__()
         if split not in ("random", "scaffold"):
             raise ValueError(f"split must be 'random' or 'scaffold', not {split!r}")
@@ -174,8 +175,9 @@ class MoleculeNetDataModule(LightningDataModule):
             self.datasets[name] = chosen
 
     def _featurize(self, smiles: list[str]) -> tuple[list[Data], list[int]]:
-        if self.hparams.featurizer != "mpnn":
-            return featurize_smiles(smiles, self.hparams.featurizer)
+        hp = self.hparams
+        if hp.featurizer != "mpnn":
+            return featurize_smiles(smiles, hp.featurizer, hp.fingerprint_radius, hp.fingerprint_bits)
         path = _cache_path(self.hparams.dataset, "mpnn", smiles)  # conformers are slow: cache them
         packed = data_root(self.hparams.root) / "moleculenet" / path.name  # a packed copy (GPU machine)
         for candidate in (packed, path):

@@ -105,6 +105,11 @@ class MPNN(nn.Module):
 
     def forward_standardised(self, data) -> Tensor:
         """The network's output before un-standardisation: ``(num_molecules, out_channels)``."""
+        if getattr(data, "x", None) is None or data.x.size(-1) != self.embed.in_features or (
+                self.use_distance and getattr(data, "pos", None) is None):
+            raise ValueError(f"mpnn expects {self.embed.in_features} atom features in data.x"
+                             f"{' and 3D positions in data.pos' if self.use_distance else ''}; use featurizer "
+                             "'mpnn' (zoo.data.molecules, explicit hydrogens)")
         edge_index, edge_attr = self.edges(data)
         batch = data.batch if getattr(data, "batch", None) is not None else \
             torch.zeros(data.x.size(0), dtype=torch.long, device=data.x.device)

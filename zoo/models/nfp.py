@@ -105,6 +105,11 @@ class NeuralFingerprint(_StandardisedOutput):
         return f
 
     def forward_standardised(self, data) -> Tensor:
+        expected = self.fingerprint_layers[0].in_features
+        if getattr(data, "x", None) is None or data.x.size(-1) != expected:
+            raise ValueError(f"nfp expects {expected} Duvenaud atom features in data.x (got "
+                             f"{None if getattr(data, 'x', None) is None else data.x.size(-1)}); use featurizer "
+                             "'nfp' (zoo.data.molecules.nfp_graph)")
         return self.mlp(self.fingerprint(data))
 
     @staticmethod
@@ -135,7 +140,12 @@ class ECFPMLP(_StandardisedOutput):
         self._init_targets(out_channels, target_names, units)
 
     def forward_standardised(self, data) -> Tensor:
-        return self.mlp(data.fp.view(-1, self.n_bits))
+        fp = getattr(data, "fp", None)
+        if fp is None or fp.size(-1) != self.n_bits:
+            raise ValueError(f"ecfp_mlp expects {self.n_bits}-bit Morgan fingerprints in data.fp (got "
+                             f"{None if fp is None else fp.size(-1)}); use featurizer 'ecfp' with "
+                             f"fingerprint_bits={self.n_bits}, fingerprint_radius={self.radius}")
+        return self.mlp(fp.view(-1, self.n_bits))
 
     def featurize(self, smiles: str) -> dict:
         from zoo.data.molecules import morgan_fingerprint
