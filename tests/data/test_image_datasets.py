@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from zoo.data.images import (ImageFolderDataModule, ImageFolderError, MNISTDataModule, load_face, read_idx)
+from zoo.data.images import ImageFolderDataModule, ImageFolderError, MNISTDataModule, load_face, read_idx
 from zoo.data.root import DataNotFoundError
 
 

@@ -32,7 +32,7 @@ def test_real_features_are_cached(tmp_path, monkeypatch):
             calls.append(len(images))
             return images.float().flatten(1)[:, :4]
 
-    make = lambda: torch.arange(8 * 4, dtype=torch.uint8).reshape(8, 1, 2, 2)  # noqa: E731
+    make = lambda: torch.arange(8 * 4, dtype=torch.uint8).reshape(8, 1, 2, 2)
     first = cached_features("toy", make, Fake())
     second = cached_features("toy", make, Fake())
     assert torch.equal(first, second) and sum(calls) == 8  # computed once
