@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> None:
                 "decoded; reconstruction_nll is the Bernoulli negative log-likelihood in nats per document, "
                 "bit_accuracy the fraction of the 1,995 presence bits right after thresholding at 0.5, on_bit_f1 "
                 "the F1 of the present words.")
-    metric = lambda name, unit, hib=True: {"name": name, "value": ours[name], "unit": unit, "split": "test",  # noqa
+    metric = lambda name, unit, hib=True: {"name": name, "value": ours[name], "unit": unit, "split": "test",
                                            "protocol": protocol, "command": COMMAND, "higher_is_better": hib}
     meta = {
         "id": "aae-20news",

@@ -91,10 +91,10 @@ def export(system, facts: dict, aae: dict, plain: dict, real: dict) -> None:
     recon_protocol = ("Reconstruction (encoder then decoder, threshold 0.5) of the MACCS keys of 10,000 MOSES-test "
                       "molecules (seed-0 subset): Bernoulli NLL in nats per fingerprint, fraction of correct bits, "
                       "F1 of the on-bits.")
-    metric = lambda name, unit, protocol, split="test", hib=True: {  # noqa: E731
+    metric = lambda name, unit, protocol, split="test", hib=True: {
         "name": name, "value": aae[name], "unit": unit, "split": split, "protocol": protocol, "command": COMMAND,
         "higher_is_better": hib}
-    ours = lambda name, value, who, note="": {"name": name, "value": round(value, 4), "citation": who,  # noqa: E731
+    ours = lambda name, value, who, note="": {"name": name, "value": round(value, 4), "citation": who,
                                               "note": note}
     meta = {
         "id": "aae-fingerprints",

@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from common import save_json, train_or_load, training_meta
+
 from zoo.data.binarized_mnist import mnist_unit_vectors
 from zoo.export import export_module
 from zoo.metrics.parzen import ParzenResult, parzen_estimate

@@ -6,8 +6,16 @@ import torch
 
 pytest.importorskip("rdkit")
 
-from zoo.metrics.moses import (ReferenceSets, canonical, cosine_similarity, is_valid, moses_metrics,  # noqa: E402
-                               passes_filters, scaffold_counts, tanimoto_aggregate)
+from zoo.metrics.moses import (
+    ReferenceSets,
+    canonical,
+    cosine_similarity,
+    is_valid,
+    moses_metrics,
+    passes_filters,
+    scaffold_counts,
+    tanimoto_aggregate,
+)
 
 
 def test_validity_never_raises():

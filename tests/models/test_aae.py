@@ -4,8 +4,14 @@ import pytest
 import torch
 
 from zoo.data.smiles import MOSES_CHARACTERS
-from zoo.models.aae import (BinaryAAE, BinaryVectorGenerator, GaussianPrior, MixtureOfGaussiansPrior, SmilesAAE,
-                            make_prior)
+from zoo.models.aae import (
+    BinaryAAE,
+    BinaryVectorGenerator,
+    GaussianPrior,
+    MixtureOfGaussiansPrior,
+    SmilesAAE,
+    make_prior,
+)
 from zoo.registry import create_model
 
 

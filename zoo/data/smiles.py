@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import gzip
-from pathlib import Path
 
 import numpy as np
 from lightning.pytorch import LightningDataModule

@@ -17,8 +17,8 @@ papers. Reported with the standard error over test points, as in the papers' "+-
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import torch
 from torch import Tensor
