@@ -70,7 +70,9 @@ class ZooCLI(LightningCLI):
             kwargs["logger"] = make_wandb_logger(run_dir, self.run_name)
         callbacks = list(trainer_cfg.get("callbacks") or [])
         if not any(isinstance(c, ModelCheckpoint) for c in callbacks):
-            callbacks.append(ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=0))
+            # save_top_k=1 without a monitor keeps the latest epoch; Lightning 2.6 writes last.ckpt only
+            # alongside a top-k save, so save_top_k=0 would leave nothing to resume from mid-run.
+            callbacks.append(ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=1))
         kwargs["callbacks"] = callbacks
         return super().instantiate_trainer(**kwargs)
 
