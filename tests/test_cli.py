@@ -51,3 +51,14 @@ def test_cards_check_passes_on_the_repository(capsys):
 def test_console_script_entry_point():
     out = subprocess.run([sys.executable, "-m", "zoo.cli", "list"], capture_output=True, text=True, check=True)
     assert "gcn-cora" in out.stdout
+
+
+def test_sample_writes_a_face_grid_and_an_interpolation(tmp_path, capsys):
+    from PIL import Image
+
+    assert main(["sample", "wgan-gp-celeba", "--n", "4", "--nrow", "2", "--out", str(tmp_path / "g.png")]) == 0
+    assert "4 samples of shape (3, 64, 64)" in capsys.readouterr().out
+    assert Image.open(tmp_path / "g.png").size[0] >= 128
+    assert main(["sample", "wgan-gp-celeba", "--n", "5", "--seed", "0", "--interpolate-to", "1",
+                 "--out", str(tmp_path / "i.png")]) == 0
+    assert "5 samples" in capsys.readouterr().out

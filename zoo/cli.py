@@ -63,7 +63,12 @@ def cmd_sample(args: argparse.Namespace) -> None:
     if not hasattr(model, "sample"):
         raise ValueError(f"{args.id} is not a generative model (it has no sample()); try `zoo predict` or `zoo eval`")
     with torch.no_grad():
-        samples = model.sample(args.n, seed=args.seed)
+        if args.interpolate_to is not None:
+            if not hasattr(model, "interpolate"):
+                raise ValueError(f"{args.id} has no latent interpolation")
+            samples = model.interpolate(args.seed, args.interpolate_to, steps=args.n)
+        else:
+            samples = model.sample(args.n, seed=args.seed)
     if isinstance(samples, torch.Tensor) and samples.dim() == 4:
         from zoo.images import save_grid
 
@@ -169,6 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", default=None, help="PNG grid for images; text file otherwise (default: print)")
     p.add_argument("--nrow", type=int, default=8)
+    p.add_argument("--interpolate-to", type=int, default=None, metavar="SEED",
+                   help="instead of --n samples, --n images along the latent path from --seed to SEED")
     p.set_defaults(fn=cmd_sample)
 
     p = sub.add_parser("predict", help="predict molecular properties from SMILES")
