@@ -12,6 +12,11 @@ os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 REPO = Path(__file__).resolve().parents[1]
 
+# The README's command passes a relative root (../shared/data); tests that chdir into a tmp folder must still
+# find it, so pin it to an absolute path once, before any test moves.
+if os.environ.get("ZOO_DATA_ROOT"):
+    os.environ["ZOO_DATA_ROOT"] = str(Path(os.environ["ZOO_DATA_ROOT"]).expanduser().resolve())
+
 
 @pytest.fixture(scope="session")
 def data_root() -> Path:
