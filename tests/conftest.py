@@ -37,3 +37,14 @@ def isolated_zoo(tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_CHECKPOINTS", str(ckpts))
     monkeypatch.setenv("ZOO_PRETRAINED_DIR", str(registry))
     return tmp_path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread():
+    """Small tensors on a shared 2-core machine: one intra-op thread is up to ~30x faster than spinning threads."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

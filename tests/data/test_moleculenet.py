@@ -1,17 +1,7 @@
 import numpy as np
 import pytest
-import torch
 
 from zoo.data import moleculenet
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors on a shared 2-core machine: one intra-op thread is ~30x faster than spinning threads."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_random_split_sizes_and_determinism():

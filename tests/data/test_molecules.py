@@ -18,15 +18,6 @@ from zoo.data.molecules import (
 )
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors on a shared 2-core machine: one intra-op thread is ~30x faster than spinning threads."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_nfp_graph_of_ethanol():
     g = nfp_graph("CCO")
     assert g["x"].shape == (3, NFP_ATOM_DIM)  # hydrogens implicit

@@ -7,14 +7,6 @@ from zoo.export import export_module
 from zoo.registry import create_model
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_moleculenet_evaluator_recomputes_the_card_metrics(isolated_zoo, data_root, monkeypatch):
     monkeypatch.setenv("ZOO_DATA_ROOT", str(data_root))
     torch.manual_seed(0)

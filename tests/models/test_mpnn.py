@@ -1,19 +1,9 @@
-import pytest
 import torch
 from torch_geometric.data import Batch, Data
 from torch_geometric.nn.aggr import Set2Set
 
 from zoo.models.mpnn import MPNN, complete_edges
 from zoo.registry import create_model
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors on a shared 2-core machine: one intra-op thread is ~30x faster than spinning threads."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def _molecule(n, seed):

@@ -6,15 +6,6 @@ from zoo.data.molecules import MoleculeError, nfp_graph
 from zoo.registry import create_model
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors on a shared 2-core machine: one intra-op thread is ~30x faster than spinning threads."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def test_fingerprint_is_a_sum_of_softmaxes_over_layers_and_atoms():
     torch.manual_seed(0)
     model = create_model("nfp", hidden_channels=8, num_layers=3, fingerprint_dim=16, mlp_hidden=8).eval()

@@ -5,15 +5,6 @@ from torch_geometric.nn import NNConv
 from zoo.nn.edge_network_conv import EdgeNetworkConv
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors on a shared 2-core machine: one intra-op thread is ~30x faster than spinning threads."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 class _Transposed(torch.nn.Module):
     """NNConv reads its network's output as (in, out); ours as (out, in): same network, transposed view."""
 

@@ -1,16 +1,6 @@
-import pytest
 import torch
 
 from zoo.nn.nfp_conv import NFPConv
-
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors on a shared 2-core machine: one intra-op thread is ~30x faster than spinning threads."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def test_degree_specific_weights():

@@ -7,15 +7,6 @@ from zoo.data.qm9 import QM9DataModule
 from zoo.systems.molecule import MoleculeRegression
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Small tensors on a shared 2-core machine: one intra-op thread is ~30x faster than spinning threads."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _fit(system, dm, tmp_path, **kwargs):
     trainer = pl.Trainer(max_epochs=kwargs.pop("max_epochs", 1), logger=False, enable_checkpointing=False,
                          enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
