@@ -56,6 +56,7 @@ def save_grid(images: Tensor, path: str | os.PathLike, nrow: int | None = None) 
     os.close(fd)
     try:
         Image.fromarray(grid).save(tmp, format="PNG")
+        os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; a sample grid is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
