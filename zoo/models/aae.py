@@ -117,6 +117,7 @@ def _generator(seed: int | None) -> torch.Generator | None:
 
 # ------------------------------------------------------------------------------------------ discriminator
 
+@register_model("aae_latent_discriminator")
 class LatentDiscriminator(nn.Module):
     """:math:`D(z)`: an MLP returning one logit per code (prior sample -> 1, encoded data -> 0)."""
 
@@ -130,6 +131,7 @@ class LatentDiscriminator(nn.Module):
 
 # ------------------------------------------------------------------------------------------ binary vectors
 
+@register_model("aae_binary")
 class BinaryAAE(nn.Module):
     """Adversarial autoencoder with a Bernoulli decoder for binary vectors.
 
@@ -220,6 +222,7 @@ class BinaryAAE(nn.Module):
 
 # --------------------------------------------------------------------------------------------------- SMILES
 
+@register_model("aae_smiles")
 class SmilesAAE(nn.Module):
     """Adversarial autoencoder over SMILES characters: bi-GRU encoder, autoregressive GRU decoder.
 
@@ -362,6 +365,7 @@ class SmilesAAE(nn.Module):
 
 # ------------------------------------------------------------------------- the failure it fixes: a plain GAN
 
+@register_model("binary_gan_generator")
 class BinaryVectorGenerator(nn.Module):
     r"""A plain GAN generator for binary vectors (the baseline the AAE fixes): an MLP from :math:`z \sim
     \mathcal N(0, I)` to Bernoulli probabilities :math:`\sigma(f(z))`.
@@ -403,26 +407,6 @@ class BinaryVectorDiscriminator(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------- registration
-
-@register_model("aae_binary")
-def aae_binary(**kwargs) -> BinaryAAE:
-    return BinaryAAE(**kwargs)
-
-
-@register_model("aae_smiles")
-def aae_smiles(**kwargs) -> SmilesAAE:
-    return SmilesAAE(**kwargs)
-
-
-@register_model("aae_latent_discriminator")
-def aae_latent_discriminator(**kwargs) -> LatentDiscriminator:
-    return LatentDiscriminator(**kwargs)
-
-
-@register_model("binary_gan_generator")
-def binary_gan_generator(**kwargs) -> BinaryVectorGenerator:
-    return BinaryVectorGenerator(**kwargs)
-
 
 @register_model("binary_gan_discriminator")
 def binary_gan_discriminator(in_features: int, hidden: Sequence[int] = (512, 256), image_size=None,
