@@ -33,10 +33,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from lightning.pytorch import LightningDataModule
 from torch_geometric.data import Data
-from torch_geometric.loader import DataLoader
 
+from zoo.data.graph_splits import GraphSplitDataModule
 from zoo.data.molecules import (
     featurize_many,
     graph_from_smiles,
@@ -121,7 +120,7 @@ def _cache_path(name: str, featurizer: str, smiles: Sequence[str]) -> Path:
     return cache_dir() / f"moleculenet_{name}_{featurizer}_{digest}.pt"
 
 
-class MoleculeNetDataModule(LightningDataModule):
+class MoleculeNetDataModule(GraphSplitDataModule):
     """ESOL / FreeSolv / Lipophilicity for graph regression.
 
     Args:
@@ -195,16 +194,6 @@ class MoleculeNetDataModule(LightningDataModule):
         self.setup()
         return torch.cat([d.y for d in self.datasets["train"]])
 
-    def _loader(self, name: str, shuffle: bool = False) -> DataLoader:
+    def split_dataset(self, split: str) -> list[Data]:
         self.setup()
-        return DataLoader(self.datasets[name], batch_size=self.hparams.batch_size, shuffle=shuffle,
-                          num_workers=self.hparams.num_workers, persistent_workers=self.hparams.num_workers > 0)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val")
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test")
+        return self.datasets[split]

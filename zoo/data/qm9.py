@@ -59,10 +59,9 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from lightning.pytorch import LightningDataModule
 from torch.utils.data import Dataset
-from torch_geometric.loader import DataLoader
 
+from zoo.data.graph_splits import GraphSplitDataModule
 from zoo.data.molecules import MoleculeError, MoleculeGraphs, featurize_many, graph_from_xyz
 from zoo.data.root import data_root, require_path
 
@@ -179,7 +178,7 @@ class QM9Graphs(Dataset):
         return self.graphs.data(int(self.index[i]), self.targets)
 
 
-class QM9DataModule(LightningDataModule):
+class QM9DataModule(GraphSplitDataModule):
     """QM9 graphs (explicit H, DFT positions) for graph regression, split 10k val / 10k test / rest train.
 
     Args:
@@ -237,19 +236,8 @@ class QM9DataModule(LightningDataModule):
         self.setup()
         return torch.from_numpy(self.graphs.y[self.splits["train"]][:, list(self.hparams.targets)])
 
-    def _loader(self, split: str, shuffle: bool = False) -> DataLoader:
-        workers = self.hparams.num_workers
-        return DataLoader(self.dataset(split), batch_size=self.hparams.batch_size, shuffle=shuffle,
-                          num_workers=workers, persistent_workers=workers > 0)
-
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
-
-    def val_dataloader(self) -> DataLoader:
-        return self._loader("val")
-
-    def test_dataloader(self) -> DataLoader:
-        return self._loader("test")
+    def split_dataset(self, split: str) -> QM9Graphs:
+        return self.dataset(split)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
