@@ -246,7 +246,3 @@ def load_state_into(module: nn.Module, model_id: str) -> nn.Module:
         raise CheckpointError(f"cannot initialise from {model_id!r}: its weights do not fit the recipe's model "
                               f"({err}). Use the same architecture and model_args as the checkpoint.") from err
     return module
-
-
-def device_of(module: nn.Module) -> torch.device:
-    return next(iter(module.parameters()), torch.empty(0)).device
