@@ -23,7 +23,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
-import torch
 import torch.nn as nn
 
 from zoo.registry import PretrainedCfg, create_model, get_pretrained_cfg
