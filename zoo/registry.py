@@ -57,7 +57,8 @@ def list_architectures() -> list[str]:
 
 
 def get_architecture(name: str) -> Callable[..., nn.Module]:
-    _import_families()
+    if name not in _MODELS:
+        _import_families(name)
     if name not in _MODELS:
         raise UnknownModelError(_unknown_message("architecture", name, sorted(_MODELS)))
     return _MODELS[name]
@@ -186,6 +187,14 @@ def _unknown_message(kind: str, name: str, known: list[str]) -> str:
     )
 
 
-def _import_families() -> None:
-    """Import the model families so their ``@register_model`` decorators run."""
-    import zoo.models  # noqa: F401
+def _import_families(architecture: str | None = None) -> None:
+    """Import the model families so their ``@register_model`` decorators run.
+
+    With an ``architecture`` name, only the family file that registers it is imported (see
+    :func:`zoo.models.import_family`): loading a GAN then imports neither torch_geometric nor the graph
+    families, which keeps ``zoo.load`` close to the cost of ``import torch``.
+    """
+    import zoo.models
+
+    if architecture is None or not zoo.models.import_family(architecture):
+        zoo.models.import_all()
