@@ -55,7 +55,7 @@ def paper_config_baseline() -> list[dict]:
     mean, std, n = summary(json.loads(path.read_text()), "nfp")
     return [{"name": "test_rmse", "value": mean, "std": std, "unit": "log10(mol/L)",
              "citation": f"NFP with the paper's widths (conv 20, fingerprint 50, MLP 100), ours, same {n} splits",
-             "note": "results/esol_paper_config.json"}]
+             "note": "bench/molecules/results/esol_paper_config.json"}]
 
 
 def export(results: list[dict]) -> None:

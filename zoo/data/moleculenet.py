@@ -1,6 +1,6 @@
 """MoleculeNet regression sets (ESOL, FreeSolv, Lipophilicity) as LightningDataModules.
 
-Files under ``<data root>/moleculenet/`` (MoleculeNet's own CSVs, see the data README):
+Files under ``<data root>/moleculenet/`` (MoleculeNet's own CSVs, see the README's Data section):
 
 =============  ======================  ===============================================  ==================
 dataset        file                    target column                                    unit
@@ -52,7 +52,7 @@ DATASETS = {
     "freesolv": ("freesolv.csv", "smiles", "expt", "hydration free energy", "kcal/mol"),
     "lipophilicity": ("lipophilicity.csv", "smiles", "exp", "logD", "logD"),
 }
-SOURCE = "MoleculeNet (Wu et al. 2018); see the data README"
+SOURCE = "MoleculeNet (Wu et al. 2018, https://moleculenet.org)"
 FEATURIZERS = ("nfp", "ecfp", "mpnn")
 
 

@@ -47,7 +47,7 @@ def _rdkit():
     try:
         from rdkit import Chem, RDLogger
     except ImportError as err:  # pragma: no cover - rdkit is an extra
-        raise ImportError("molecule featurization needs RDKit: pip install 'zoo[chem]' (or pip install rdkit)") \
+        raise ImportError("molecule featurization needs RDKit: pip install 'lightning-zoo[chem]' (or pip install rdkit)") \
             from err
     RDLogger.DisableLog("rdApp.*")  # we report bad molecules ourselves, by index
     return Chem

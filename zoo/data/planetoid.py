@@ -15,7 +15,7 @@ import lightning.pytorch as pl
 import torch
 from torch_geometric.data import Data
 
-from zoo.data.root import DataNotFoundError, cache_dir, data_root
+from zoo.data.root import ROOT_HINT, DataNotFoundError, cache_dir, data_root
 
 NAMES = {"cora": "Cora", "citeseer": "CiteSeer", "pubmed": "PubMed"}
 RAW_FILES = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
@@ -44,8 +44,7 @@ def load_planetoid(name: str, root: str | Path | None = None) -> Data:
         if missing:
             raise DataNotFoundError(
                 f"Planetoid {name} not found: expected {raw}/ind.{name.lower()}.{{{','.join(missing)}}} "
-                f"and the download failed ({err}). Get the raw files from {SOURCE}, or point the data root "
-                "elsewhere with $ZOO_DATA_ROOT or --data.root.") from err
+                f"and the download failed ({err}). Get the raw files from {SOURCE}, {ROOT_HINT}.") from err
         raise
     return dataset[0]
 

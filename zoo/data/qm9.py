@@ -82,7 +82,7 @@ ATOM_REFERENCE_HARTREE = {
 }
 CSV_PATH = "qm9/qm9.csv.gz"
 PACKED_NAME = "qm9_graphs.npz"
-SOURCE = "qm9pack 1.0.3 on PyPI (Ramakrishnan et al. 2014, CC BY 4.0); see the data README"
+SOURCE = "qm9pack 1.0.3 on PyPI (Ramakrishnan et al. 2014, CC BY 4.0)"
 NUM_VAL = NUM_TEST = 10_000
 
 
