@@ -18,6 +18,46 @@ def test_list_and_info(capsys):
     assert json.loads(capsys.readouterr().out)["architecture"] == "gcn"
 
 
+def test_list_fits_100_columns_without_cutting_words(capsys):
+    from zoo.registry import list_models
+
+    assert main(["list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert max(map(len, lines)) <= 100
+    starts = [line.split()[0] for line in lines[1:] if not line.startswith(" ")]
+    assert starts == list_models()  # one row per id, the id first, in order
+    words = " ".join(lines).split()
+    for word in get_pretrained_cfg("mpnn-qm9-mu").method.split():  # wrapped, never cut
+        assert word in words
+    method_col = lines[0].index("method")
+    assert all(line[method_col - 2:method_col] == "  " for line in lines)  # aligned columns
+
+
+def test_list_marks_an_entry_with_a_status(capsys, monkeypatch):
+    import zoo.registry
+
+    real = zoo.registry.get_pretrained_cfg
+
+    def with_status(model_id):
+        cfg = real(model_id)
+        if model_id == "gcn-cora":
+            object.__setattr__(cfg, "status", "failed: a test")  # whether or not the registry has the field
+        return cfg
+
+    monkeypatch.setattr(zoo.registry, "get_pretrained_cfg", with_status)
+    assert main(["list", "gcn-*"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line[:2] for line in lines[:3]] == ["  ", "  ", "! "]  # header, gcn-citeseer, gcn-cora
+    assert lines[-1].startswith("! gcn-cora: failed: a test")
+
+
+def test_sample_help_says_n_counts_frames_when_interpolating(capsys):
+    with pytest.raises(SystemExit):
+        main(["sample", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "with --interpolate-to, the number of frames" in text
+
+
 def test_unknown_id_is_one_line_with_suggestions(capsys):
     assert main(["info", "gcn-coar"]) == 2
     err = capsys.readouterr().err

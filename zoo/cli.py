@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
+import textwrap
 from pathlib import Path
 from typing import Sequence
 
@@ -17,17 +19,58 @@ from zoo.export import ExportError
 from zoo.hub import CheckpointError
 from zoo.registry import UnknownModelError
 
+LIGHTNING_PREFIXES = ("--trainer", "--model", "--data", "--seed_everything", "--ckpt_path", "--optimizer",
+                      "--lr_scheduler", "--config", "--print_config")
 USER_ERRORS = (UnknownModelError, DataNotFoundError, CheckpointError, ExportError, ValueError, FileNotFoundError)
+
+
+LIST_WIDTH = 100  # `zoo list` fits a 100-column terminal: long cells wrap inside their column
+# Shortened for the listing (`zoo info ID` has the full text): citations leave the method ("GCN (Kipf & Welling
+# 2017)" -> "GCN"), parenthesised details leave the dataset ("MNIST (60,000 training digits)" -> "MNIST").
+_CITATION = re.compile(r"\s*\([^()]*\b(?:19|20)\d\d\b[^()]*\)")
+_DETAIL = re.compile(r"\s*\([^()]*\)")
 
 
 def cmd_list(args: argparse.Namespace) -> None:
     from zoo.registry import get_pretrained_cfg, list_models
 
-    for model_id in list_models(args.pattern):
-        cfg = get_pretrained_cfg(model_id)
+    cfgs = [get_pretrained_cfg(i) for i in list_models(args.pattern)]
+    if not cfgs:
+        print(f"no id matches {args.pattern!r}; `zoo list` shows them all")
+        return
+    statuses = {c.id: getattr(c, "status", "") for c in cfgs}  # e.g. "failed": a checkpoint kept as a record
+    rows = [["id", "method", "dataset", "headline metric"]]
+    for cfg in cfgs:
         first = cfg.metrics[0] if cfg.metrics else None
-        score = f"{first.name}={first.value:.4g}{' ' + first.unit if first.unit else ''}" if first else ""
-        print(f"{model_id:24s} {cfg.method[:40]:40s} {cfg.dataset:16s} {score}")
+        score = f"{first.name} {first.value:.4g}{' ' + first.unit if first.unit else ''}" if first else "–"
+        rows.append([cfg.id, _CITATION.sub("", cfg.method), _DETAIL.sub("", cfg.dataset), score])
+    marks = ["", *("!" if statuses[c.id] else "" for c in cfgs)] if any(statuses.values()) else None
+    print(format_table(rows, LIST_WIDTH, marks))
+    for cfg in cfgs:
+        if statuses[cfg.id]:
+            print(f"! {cfg.id}: {statuses[cfg.id]} (`zoo info {cfg.id}` says why)")
+
+
+def format_table(rows: list[list[str]], width: int, marks: list[str] | None = None) -> str:
+    """Left-aligned columns that fit ``width``: the widest column gives way first; long cells wrap in place.
+
+    The first column is never wrapped (ids are copied from it); ``marks`` adds a one-character first column.
+    """
+    gap = 2
+    natural = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    widths = list(natural)
+    budget = width - gap * (len(widths) - 1) - (2 if marks else 0)
+    while sum(widths) > budget and max(widths[1:]) > 8:
+        widest = max(range(1, len(widths)), key=lambda i: widths[i])
+        widths[widest] -= 1
+    lines = []
+    for n, row in enumerate(rows):
+        cells = [[row[0]]] + [textwrap.wrap(c, w) or [""] for c, w in zip(row[1:], widths[1:])]
+        for k in range(max(len(c) for c in cells)):
+            parts = [(c[k] if k < len(c) else "").ljust(w) for c, w in zip(cells, widths)]
+            prefix = f"{marks[n] if k == 0 else '':1s} " if marks else ""
+            lines.append((prefix + (" " * gap).join(parts)).rstrip())
+    return "\n".join(lines)
 
 
 def cmd_info(args: argparse.Namespace) -> None:
@@ -112,9 +155,23 @@ def cmd_predict(args: argparse.Namespace) -> None:
 
 
 def cmd_train(args: argparse.Namespace, extra: list[str]) -> None:
-    from zoo.training import train
+    from zoo.training import fit
 
-    train(args.recipe, extra)
+    run = fit(args.recipe, extra, run_name=args.run_name, fresh=args.fresh, device=args.device,
+              precision=args.precision, max_minutes=args.max_minutes, cpu_minutes=args.cpu_minutes,
+              export_meta=args.export)
+    print(f"zoo train: finished; last checkpoint {run.last_checkpoint}")
+    if run.exported is not None:
+        print(f"exported {run.exported.id} to checkpoints/{run.exported.id}/")
+
+
+def cmd_reproduce(args: argparse.Namespace, extra: list[str]) -> None:
+    from zoo.reproduce import print_comparison, reproduce
+
+    result = reproduce(args.id, extra, data_root=args.data_root, device=args.device, precision=args.precision,
+                       max_minutes=args.max_minutes, cpu_minutes=args.cpu_minutes, fresh=args.fresh,
+                       export=args.export)
+    print_comparison(result)
 
 
 def cmd_export(args: argparse.Namespace) -> None:
@@ -150,6 +207,31 @@ def cmd_cards(args: argparse.Namespace) -> None:
     print("\n".join(f"wrote {p}" for p in written) or "cards already in sync")
 
 
+TRAIN_EPILOG = """\
+run folders:
+  runs/<method>/<recipe>/<config-hash>: the hash covers the recipe and every option, so the same command
+  resumes from its checkpoints/last.ckpt (same W&B run), and a changed option starts a new run.
+  --run-name NAME picks the folder name; --fresh moves an existing folder aside (never deletes it);
+  --trainer.default_root_dir=DIR picks any folder. A folder in use by another run is refused.
+
+LightningCLI options follow the recipe, e.g.:
+  zoo train recipes/gcn/cora.yaml --trainer.max_epochs=300 --model.init_args.lr=0.005
+  zoo train recipes/gcn/finetune-citeseer.yaml --model.init_args.init_from=gcn-cora
+  zoo train recipes/gan/nsgan-mnist.yaml --device gpu --precision bf16-mixed --max-minutes 10
+"""
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--fresh", action="store_true", help="start again: move an existing run folder aside")
+    p.add_argument("--device", default=None, choices=["auto", "cpu", "gpu", "cuda", "mps"],
+                   help="where to train (trainer.accelerator; default: the recipe's, usually auto)")
+    p.add_argument("--precision", default=None, metavar="P",
+                   help="trainer.precision, e.g. bf16-mixed or 32-true (default: the recipe's)")
+    p.add_argument("--max-minutes", type=float, default=None, metavar="M", help="wall-clock budget")
+    p.add_argument("--cpu-minutes", type=float, default=None, metavar="M",
+                   help="CPU-time budget of the training process (a fair budget on a shared machine)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoo", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -170,12 +252,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sample", help="sample from a generative model")
     p.add_argument("id")
-    p.add_argument("--n", type=int, default=64)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n", type=int, default=64,
+                   help="number of samples (default 64); with --interpolate-to, the number of frames along the "
+                        "path, both ends included")
+    p.add_argument("--seed", type=int, default=0, help="seed of the latent codes (the path's start with "
+                                                       "--interpolate-to)")
     p.add_argument("--out", default=None, help="PNG grid for images; text file otherwise (default: print)")
-    p.add_argument("--nrow", type=int, default=8)
+    p.add_argument("--nrow", type=int, default=8, help="images per row of the grid")
     p.add_argument("--interpolate-to", type=int, default=None, metavar="SEED",
-                   help="instead of --n samples, --n images along the latent path from --seed to SEED")
+                   help="instead of --n samples, --n frames along the latent path from --seed to SEED")
     p.set_defaults(fn=cmd_sample)
 
     p = sub.add_parser("predict", help="predict molecular properties from SMILES")
@@ -183,9 +268,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--smiles", nargs="+", required=True)
     p.set_defaults(fn=cmd_predict)
 
-    p = sub.add_parser("train", help="run a recipe (LightningCLI options after it), resuming if interrupted")
-    p.add_argument("recipe")
+    p = sub.add_parser(
+        "train", help="run a recipe (LightningCLI options after it), resuming if interrupted", allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Train a recipe through the zoo's one training path (zoo.training.fit).",
+        epilog=TRAIN_EPILOG)
+    p.add_argument("recipe", help="a LightningCLI YAML under recipes/, e.g. recipes/gcn/cora.yaml")
+    _add_run_options(p)
+    p.add_argument("--run-name", default=None, metavar="NAME",
+                   help="name the run folder runs/<recipe>/NAME instead of the config hash; rerunning with the "
+                        "same name resumes it even after option changes")
+    p.add_argument("--export", default=None, metavar="META.json",
+                   help="when the run ends, export last.ckpt to checkpoints/<id>/ with these card fields")
     p.set_defaults(fn=cmd_train, passthrough=True)
+
+    p = sub.add_parser(
+        "reproduce", allow_abbrev=False, formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="rerun a card's recipe and evaluate it with the card's protocol, beside the card and the paper",
+        description="Reproduce a card: its recipe with its seed and settings through `zoo train`, then its "
+                    "evaluation. Output goes to runs/reproduce/...; the repository is not touched unless --export.",
+        epilog="Extra LightningCLI options (e.g. --trainer.max_epochs=20) follow the id.")
+    p.add_argument("id")
+    _add_run_options(p)
+    p.add_argument("--data-root", default=None, help="the data root (default: $ZOO_DATA_ROOT)")
+    p.add_argument("--export", action="store_true",
+                   help="replace the shipped checkpoint and card with the reproduced ones (off by default)")
+    p.set_defaults(fn=cmd_reproduce, passthrough=True)
 
     p = sub.add_parser("export", help="Lightning checkpoint -> checkpoints/<id>/ + registry entry + card")
     p.add_argument("checkpoint")
@@ -208,8 +316,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
-    if argv and argv[0] == "train":  # everything after the recipe goes to LightningCLI untouched
-        args, extra = parser.parse_args(argv[:2]), argv[2:]
+    if argv and argv[0] in ("train", "reproduce"):  # options the zoo does not know go to LightningCLI
+        args, extra = parser.parse_known_args(argv)
+        unknown = [a for a in extra if a.startswith("-") and not a.startswith(LIGHTNING_PREFIXES)]
+        if unknown:
+            parser.error(f"unrecognized arguments: {' '.join(unknown)} (LightningCLI options start with "
+                         f"{', '.join(LIGHTNING_PREFIXES)})")
     else:
         args, extra = parser.parse_args(argv), []
     try:
