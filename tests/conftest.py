@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("WANDB_MODE", "disabled")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+# Tests write only to temporary folders: every cache and config folder the zoo and its libraries would put
+# under ~ (processed data, FID features, Hugging Face, W&B, matplotlib, torch) goes to one folder for the
+# session, set before anything reads these variables and removed when the session ends.
+_SCRATCH = tempfile.mkdtemp(prefix="zoo-tests-")
+atexit.register(shutil.rmtree, _SCRATCH, ignore_errors=True)
+for _var, _sub in [("ZOO_CACHE_DIR", "zoo"), ("XDG_CACHE_HOME", "xdg"), ("HF_HOME", "hf"),
+                   ("HF_HUB_CACHE", "hf/hub"), ("WANDB_DIR", "wandb"), ("WANDB_CACHE_DIR", "wandb/cache"),
+                   ("WANDB_CONFIG_DIR", "wandb/config"), ("WANDB_DATA_DIR", "wandb/data"),
+                   ("MPLCONFIGDIR", "matplotlib"), ("TORCH_HOME", "torch")]:
+    os.environ[_var] = os.path.join(_SCRATCH, _sub)
 
 REPO = Path(__file__).resolve().parents[1]
 
