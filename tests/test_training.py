@@ -6,7 +6,8 @@ import pytest
 import torch
 import yaml
 
-from zoo.training import check_recipe, run_name_of, train, wandb_mode
+from zoo.training import (TrainingError, check_recipe, fit, resolve_run_dir, run_lock, run_name_of, train,
+                          wandb_mode)
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPES = sorted((REPO / "recipes").rglob("*.yaml"))
@@ -69,3 +70,92 @@ def test_interrupted_run_resumes_from_last_checkpoint(data_root, tmp_path, monke
     assert (tmp_path / "run" / "wandb_run_id").read_text() == first_id  # same W&B run
     saved = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
     assert saved["model"]["init_args"]["architecture"] == "gcn"
+
+
+# ---- run folders, --fresh, locks, W&B ids, the header (the one training path) ----
+
+GCN = REPO / "recipes/gcn/cora.yaml"
+QUIET = ["--trainer.enable_progress_bar=false", "--trainer.enable_model_summary=false"]
+
+
+@pytest.fixture
+def in_tmp(data_root, tmp_path, monkeypatch):
+    monkeypatch.setenv("ZOO_DATA_ROOT", str(data_root))
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_same_command_resumes_and_a_changed_option_starts_a_new_run(in_tmp, capsys):
+    first = fit(GCN, ["--trainer.max_epochs=2", *QUIET])
+    assert first.dir.parent == Path("runs/gcn/cora") and first.resumed_from is None
+    again = fit(GCN, ["--trainer.max_epochs=2", *QUIET])
+    assert again.dir == first.dir and again.resumed_from == first.last_checkpoint
+    assert again.wandb_run_id == first.wandb_run_id
+    assert "resuming from" in capsys.readouterr().out
+    other = fit(GCN, ["--trainer.max_epochs=3", *QUIET])
+    assert other.dir != first.dir and other.resumed_from is None
+    assert torch.load(other.last_checkpoint, weights_only=True)["global_step"] == 3  # not 2 + 1
+
+
+def test_fresh_moves_the_old_run_aside_and_starts_again(in_tmp, capsys):
+    first = fit(GCN, ["--trainer.max_epochs=1", *QUIET], run_name="trial")
+    assert first.dir == Path("runs/gcn/cora/trial")
+    again = fit(GCN, ["--trainer.max_epochs=1", *QUIET], run_name="trial", fresh=True)
+    assert again.resumed_from is None and again.dir == first.dir
+    moved = [p for p in first.dir.parent.iterdir() if p.name.startswith("trial.old-")]
+    assert len(moved) == 1 and (moved[0] / "checkpoints" / "last.ckpt").is_file()  # nothing deleted
+    assert f"earlier run moved to {moved[0]}" in capsys.readouterr().out
+
+
+def test_a_run_folder_in_use_is_refused(in_tmp):
+    run_dir = resolve_run_dir(GCN, ["--trainer.max_epochs=1", *QUIET], "busy", {})
+    with run_lock(run_dir):
+        with pytest.raises(TrainingError, match="is in use by pid"):
+            fit(GCN, ["--trainer.max_epochs=1", *QUIET], run_name="busy")
+    fit(GCN, ["--trainer.max_epochs=1", *QUIET], run_name="busy")  # released: runs
+
+
+def test_an_empty_wandb_id_file_does_not_block_a_rerun(in_tmp):
+    first = fit(GCN, ["--trainer.max_epochs=1", *QUIET], run_name="ids")
+    (first.dir / "wandb_run_id").write_text("")
+    with pytest.warns(UserWarning, match="not a W&B run id"):
+        again = fit(GCN, ["--trainer.max_epochs=2", *QUIET], run_name="ids")
+    assert again.wandb_run_id and again.wandb_run_id != first.wandb_run_id
+    assert (first.dir / "wandb_run_id").read_text().strip() == again.wandb_run_id
+
+
+def test_bad_run_names_and_devices_are_refused():
+    with pytest.raises(TrainingError, match="run name"):
+        resolve_run_dir(GCN, [], "../escape", {})
+    with pytest.raises(TrainingError, match="device"):
+        fit(GCN, [], device="tpu9")
+
+
+def test_the_header_says_what_the_run_is_and_no_noise_is_printed(in_tmp, capfd):
+    from zoo.cli import main
+
+    assert main(["train", str(GCN), "--trainer.max_epochs=1", *QUIET]) == 0
+    out = capfd.readouterr()
+    text = out.out + out.err
+    assert "zoo train: new run" in text and "init weights: random" in text and "W&B: offline" in text
+    for noise in ("args parameter", "HINT", "anonymous", "LeafSpec", "litlogger", "TPU available"):
+        assert noise not in text, noise
+
+
+def test_train_help_lists_the_run_options(capsys):
+    from zoo.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", "--help"])
+    text = capsys.readouterr().out
+    for option in ("--fresh", "--run-name", "--device", "--precision", "--max-minutes", "--cpu-minutes"):
+        assert option in text
+
+
+def test_unknown_train_option_is_a_usage_error(capsys):
+    from zoo.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["train", str(GCN), "--frehs"])
+    assert "unrecognized arguments: --frehs" in capsys.readouterr().err

@@ -1,31 +1,66 @@
-"""``zoo train``: LightningCLI over the recipes, with the zoo's defaults.
+"""The zoo's one training path: ``zoo train RECIPE`` and its Python twin :func:`fit`.
+
+This module is the only code in the project that builds a Lightning ``Trainer`` (through ``LightningCLI``):
+recipes, fine-tuning, reproduction (``zoo reproduce``), the benchmarks in ``bench/`` and the GPU script all call
+:func:`fit`, so a user who runs a card's command runs what made the weights.
 
 Every recipe is a LightningCLI YAML (``recipes/<method>/<dataset>.yaml``) naming a system from ``zoo.systems``
-and a datamodule from ``zoo.data``. On top of plain LightningCLI, ``zoo train`` adds:
+and a datamodule from ``zoo.data``; any option can be overridden (``--trainer.max_epochs=3``). On top of plain
+LightningCLI, :func:`fit` adds, as options of the one path:
 
-- a run folder, ``runs/<method>/<recipe>`` unless ``--trainer.default_root_dir`` says otherwise, where the full
-  config of the run (``config.yaml``), checkpoints and W&B files go;
-- resumption: the same command run again continues from ``<run>/checkpoints/last.ckpt``;
-- W&B tracking through Lightning's ``WandbLogger``, offline unless the user has W&B credentials, and resumed
-  under the same run id (see :func:`make_wandb_logger`);
-- a progress bar (Lightning's default) and a ``last.ckpt`` every epoch.
+- **a run folder per configuration**: ``runs/<method>/<recipe>/<config-hash>`` where the hash covers the recipe
+  file and every override, so rerunning the same command resumes and changing an option starts a new run;
+  ``run_name`` names the folder instead (and resumes it even if options changed); ``--trainer.default_root_dir``
+  still picks any folder. ``fresh=True`` moves an existing folder aside (``<folder>.old-<time>``, never deleted)
+  and starts again;
+- **resume** from ``<run>/checkpoints/last.ckpt`` (written every epoch) under the same W&B run id;
+- **a lock** per run folder, so two processes never write one run's checkpoints and W&B files;
+- **W&B** through Lightning's ``WandbLogger``: offline files unless credentials exist (:func:`wandb_mode`);
+- **budgets**: ``max_minutes`` of wall clock (Lightning's ``max_time``) and ``cpu_minutes`` of process CPU time
+  (:class:`zoo.callbacks.CPUTimeBudget`), both carried across resumes by the checkpoint;
+- **device and precision**: ``device`` (``auto``, ``cpu``, ``gpu``/``cuda``) and ``precision`` (``bf16-mixed``,
+  ``32-true`` ...), i.e. ``trainer.accelerator`` and ``trainer.precision``;
+- **a non-finite-loss guard** on every system (:class:`zoo.callbacks.NonFiniteLossGuard`);
+- **export** of the final weights to ``checkpoints/<id>/`` with a card, when ``export_meta`` is given.
+
+The first lines of a run say what it is: new or resuming (from which epoch), the folder, the weights a
+fine-tuning run starts from, the device and the W&B mode.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import logging
 import os
+import re
 import secrets
 import sys
+import time
+import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import yaml
-from lightning.pytorch import LightningDataModule, LightningModule, Trainer
+from lightning.pytorch import Callback, LightningDataModule, LightningModule, Trainer
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 
 RUN_ID_FILE = "wandb_run_id"
+LOCK_FILE = ".lock"
+RUNS_DIR = "runs"
+_RUN_ID = re.compile(r"^[a-z0-9]{1,64}$")
+_RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+DEVICES = {"auto": "auto", "cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "mps": "mps"}
 
+
+class TrainingError(ValueError):
+    """A training request that cannot run as asked; the message says what to do instead."""
+
+
+# ---------------------------------------------------------------------------------------------- W&B
 
 def wandb_mode() -> str:
     """``$WANDB_MODE`` if set; else "online" when credentials exist, "offline" otherwise (never a login prompt)."""
@@ -39,40 +74,163 @@ def wandb_mode() -> str:
     return "offline"
 
 
+def run_id_of(run_dir: Path) -> str:
+    """The W&B run id kept in ``run_dir`` (created on first use). A missing, empty or malformed file gets a new
+    id, so a damaged file never blocks a rerun."""
+    from zoo.hub import write_text_atomic
+
+    id_file = run_dir / RUN_ID_FILE
+    if id_file.is_file():
+        run_id = id_file.read_text(errors="replace").strip()
+        if _RUN_ID.match(run_id):
+            return run_id
+        warnings.warn(f"{id_file} held {run_id[:40]!r}, not a W&B run id; this run logs under a new id")
+    run_id = secrets.token_hex(4)  # W&B run ids are short lowercase alphanumerics
+    if _is_rank_zero():
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(id_file, run_id + "\n")
+    return run_id
+
+
 def make_wandb_logger(run_dir: Path, name: str, project: str = "zoo"):
     """A ``WandbLogger`` that keeps its run id in ``run_dir`` so a resumed run logs into the same W&B run."""
     from lightning.pytorch.loggers import WandbLogger
 
-    run_dir.mkdir(parents=True, exist_ok=True)
-    id_file = run_dir / RUN_ID_FILE
-    if id_file.is_file():
-        run_id = id_file.read_text().strip()
-    else:
-        run_id = secrets.token_hex(4)  # W&B run ids are short lowercase alphanumerics
-        if int(os.environ.get("LOCAL_RANK", "0")) == 0 and int(os.environ.get("NODE_RANK", "0")) == 0:
-            id_file.write_text(run_id + "\n")
+    run_id = run_id_of(run_dir)
     os.environ.setdefault("WANDB_SILENT", "true")
-    return WandbLogger(project=project, name=name, id=run_id, resume="allow", save_dir=str(run_dir),
-                       mode=wandb_mode(), log_model=False)
+    os.environ.setdefault("WANDB_DISABLE_GIT", "true")
+    logger = WandbLogger(project=project, name=name, id=run_id, resume="allow", save_dir=str(run_dir),
+                         mode=wandb_mode(), log_model=False)
+    logger._wandb_init.pop("anonymous", None)  # Lightning passes it; W&B warns that it has no effect
+    return logger
 
+
+def _is_rank_zero() -> bool:
+    return int(os.environ.get("LOCAL_RANK", "0")) == 0 and int(os.environ.get("NODE_RANK", "0")) == 0
+
+
+# ---------------------------------------------------------------------------------------------- run folders
+
+def run_name_of(recipe: Path) -> str:
+    """``recipes/gcn/cora.yaml`` -> ``gcn/cora``."""
+    parts = recipe.with_suffix("").parts
+    return "/".join(parts[parts.index("recipes") + 1:]) if "recipes" in parts else recipe.stem
+
+
+def config_hash(recipe: Path, overrides: Sequence[str], settings: dict[str, Any] | None = None) -> str:
+    """12 hex digits identifying a configuration: the recipe's parsed content, the overrides in order, and the
+    path's own settings (device, precision, budgets). Comments and formatting of the recipe do not count."""
+    content = yaml.safe_load(recipe.read_text())
+    payload = json.dumps({"recipe": content, "overrides": list(overrides), "settings": settings or {}},
+                         sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()[:12]
+
+
+def check_recipe(recipe: Path) -> dict:
+    """Parse a recipe file and check its top-level shape; raise ``ValueError`` that says what is wrong."""
+    if not recipe.is_file():
+        raise TrainingError(f"recipe {recipe} does not exist; `ls recipes/*/` lists the recipes")
+    try:
+        config = yaml.safe_load(recipe.read_text())
+    except yaml.YAMLError as err:
+        raise TrainingError(f"recipe {recipe} is not valid YAML: {err}") from err
+    if not isinstance(config, dict) or "model" not in config:
+        raise TrainingError(f"recipe {recipe} must be a LightningCLI config mapping with at least a 'model' "
+                            "section (class_path + init_args) and usually 'data' and 'trainer'")
+    return config
+
+
+def _override(overrides: Sequence[str], key: str) -> str | None:
+    """The value of ``--key=value`` or ``--key value`` in ``overrides`` (the last one wins), else None."""
+    value = None
+    for i, arg in enumerate(overrides):
+        if arg.startswith(f"--{key}="):
+            value = arg.split("=", 1)[1]
+        elif arg == f"--{key}" and i + 1 < len(overrides):
+            value = overrides[i + 1]
+    return value
+
+
+def resolve_run_dir(recipe: Path, overrides: Sequence[str], run_name: str | None,
+                    settings: dict[str, Any], runs_dir: str | Path = RUNS_DIR) -> Path:
+    """The run folder: ``--trainer.default_root_dir`` if given, else ``runs/<recipe>/<run_name or hash>``."""
+    explicit = _override(overrides, "trainer.default_root_dir")
+    if explicit:
+        return Path(explicit)
+    if run_name is not None and not _RUN_NAME.match(run_name):
+        raise TrainingError(f"run name {run_name!r} must be letters, digits, '.', '_' or '-' (at most 100, "
+                            "not starting with a dot); it names a folder under runs/<recipe>/")
+    return Path(runs_dir) / run_name_of(recipe) / (run_name or config_hash(recipe, overrides, settings))
+
+
+def move_aside(run_dir: Path) -> Path | None:
+    """``--fresh``: rename an existing run folder to ``<name>.old-<UTC time>`` (never delete a user's run)."""
+    if not run_dir.exists():
+        return None
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    target = run_dir.with_name(f"{run_dir.name}.old-{stamp}")
+    n = 1
+    while target.exists():
+        n += 1
+        target = run_dir.with_name(f"{run_dir.name}.old-{stamp}-{n}")
+    run_dir.rename(target)
+    return target
+
+
+@contextlib.contextmanager
+def run_lock(run_dir: Path) -> Iterator[None]:
+    """Hold ``<run>/.lock`` for the duration of a run: a second process on the same folder fails at once with
+    the first one's pid. The OS drops the lock when a process dies, so a killed run never blocks its resume.
+    Only rank 0 locks: DDP's worker processes run inside the same run on purpose."""
+    if not _is_rank_zero():
+        yield
+        return
+    import fcntl
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(run_dir / LOCK_FILE, "a+")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise TrainingError(f"run folder {run_dir} is in use by {holder}; wait for it to finish, or start a "
+                                "separate run with --run-name NAME (or change an option)") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+# ---------------------------------------------------------------------------------------------- the CLI
 
 class ZooCLI(LightningCLI):
-    """LightningCLI with the run folder, W&B logger and last-checkpoint defaults described above."""
+    """LightningCLI with the run folder, W&B logger, guard and last-checkpoint defaults described above."""
 
-    def __init__(self, *args: Any, run_name: str = "run", **kwargs: Any):
+    def __init__(self, *args: Any, run_name: str = "run", extra_callbacks: Sequence[Callback] = (),
+                 **kwargs: Any):
         self.run_name = run_name
+        self.extra_callbacks = list(extra_callbacks)
         super().__init__(*args, **kwargs)
 
     def instantiate_trainer(self, **kwargs: Any) -> Trainer:
+        from zoo.callbacks import NonFiniteLossGuard
+
         trainer_cfg = self._get(self.config_init, "trainer", default={})
-        run_dir = Path(trainer_cfg.get("default_root_dir") or "runs")
+        run_dir = Path(trainer_cfg.get("default_root_dir") or RUNS_DIR)
         if trainer_cfg.get("logger") in (None, True):
             kwargs["logger"] = make_wandb_logger(run_dir, self.run_name)
-        callbacks = list(trainer_cfg.get("callbacks") or [])
+        callbacks = list(trainer_cfg.get("callbacks") or []) + self.extra_callbacks
         if not any(isinstance(c, ModelCheckpoint) for c in callbacks):
             # save_top_k=1 without a monitor keeps the latest epoch; Lightning 2.6 writes last.ckpt only
             # alongside a top-k save, so save_top_k=0 would leave nothing to resume from mid-run.
             callbacks.append(ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=1))
+        if not any(isinstance(c, NonFiniteLossGuard) for c in callbacks):
+            callbacks.append(NonFiniteLossGuard())
         kwargs["callbacks"] = callbacks
         return super().instantiate_trainer(**kwargs)
 
@@ -86,46 +244,221 @@ class ZooCLI(LightningCLI):
             wandb.finish()
 
 
-def run_name_of(recipe: Path) -> str:
-    """``recipes/gcn/cora.yaml`` -> ``gcn/cora``."""
-    parts = recipe.with_suffix("").parts
-    return "/".join(parts[parts.index("recipes") + 1:]) if "recipes" in parts else recipe.stem
+@contextlib.contextmanager
+def _quiet_lightning() -> Iterator[None]:
+    """Silence what is noise for a zoo user: Lightning's TPU/HPU availability lines and product tip, W&B's
+    warning about an argument Lightning passes, and a torch pytree deprecation raised inside Lightning. Real
+    warnings still show. (LightningCLI's args-vs-argv warning is avoided at its cause in :func:`_build_cli`.)"""
+    quiet = [logging.getLogger(n) for n in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero")]
+    filters = []
 
+    class _DropNoise(logging.Filter):
+        def filter(self, record: logging.LogRecord) -> bool:
+            text = record.getMessage()
+            return not (text.startswith(("TPU available", "HPU available", "💡 Tip")) or "litlogger" in text)
 
-def check_recipe(recipe: Path) -> dict:
-    """Parse a recipe file and check its top-level shape; raise ``ValueError`` that says what is wrong."""
-    if not recipe.is_file():
-        raise ValueError(f"recipe {recipe} does not exist; `ls recipes/*/` lists the recipes")
+    for logger in quiet:
+        f = _DropNoise()
+        logger.addFilter(f)
+        filters.append((logger, f))
     try:
-        config = yaml.safe_load(recipe.read_text())
-    except yaml.YAMLError as err:
-        raise ValueError(f"recipe {recipe} is not valid YAML: {err}") from err
-    if not isinstance(config, dict) or "model" not in config:
-        raise ValueError(f"recipe {recipe} must be a LightningCLI config mapping with at least a 'model' section "
-                         "(class_path + init_args) and usually 'data' and 'trainer'")
-    return config
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
+            warnings.filterwarnings("ignore", message=r".*The anonymous setting has no effect.*")
+            # expected when a run resumes into its own folder
+            warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
+            yield
+    finally:
+        for logger, f in filters:
+            logger.removeFilter(f)
 
 
-def train(recipe: str | Path, extra_args: Sequence[str] = (), run: bool = True) -> ZooCLI:
-    """Run ``fit`` for a recipe (resuming from the run folder's last checkpoint when there is one)."""
+# ---------------------------------------------------------------------------------------------- fit
+
+@dataclass
+class Run:
+    """What :func:`fit` did: the folder, whether it resumed, the W&B id, and the Lightning objects."""
+
+    dir: Path
+    resumed_from: Path | None
+    wandb_run_id: str | None
+    cli: ZooCLI | None = None
+    exported: Any = None
+    header: list[str] = field(default_factory=list)
+
+    @property
+    def last_checkpoint(self) -> Path:
+        return self.dir / "checkpoints" / "last.ckpt"
+
+    @property
+    def trainer(self) -> Trainer:
+        return self.cli.trainer
+
+    @property
+    def model(self) -> LightningModule:
+        return self.cli.model
+
+
+def _settings_overrides(device: str | None, precision: str | None, max_minutes: float | None) -> list[str]:
+    args = []
+    if device is not None:
+        if device not in DEVICES:
+            raise TrainingError(f"device {device!r} is not one of {', '.join(DEVICES)}")
+        args.append(f"--trainer.accelerator={DEVICES[device]}")
+    if precision is not None:
+        args.append(f"--trainer.precision={precision}")
+    if max_minutes is not None:
+        if max_minutes <= 0:
+            raise TrainingError(f"--max-minutes must be positive, got {max_minutes}")
+        seconds = int(round(max_minutes * 60))
+        args.append(f"--trainer.max_time=00:{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}")
+    return args
+
+
+def _describe(run: Run, cli_config: Any, device: str, precision: str) -> list[str]:
+    model_args = (cli_config.get("model") or {}).get("init_args") or {}
+    init_from = model_args.get("init_from")
+    if run.resumed_from is not None:
+        import torch
+
+        state = torch.load(run.resumed_from, map_location="cpu", weights_only=True)
+        status = f"resuming from {run.resumed_from} (epoch {state.get('epoch', '?')}, step {state.get('global_step', '?')})"
+    else:
+        status = "new run"
+    lines = [f"zoo train: {status}", f"  run folder: {run.dir}  (rerun the same command to resume; --fresh restarts)"]
+    lines.append(f"  init weights: {'zoo id ' + init_from if init_from else 'random (from scratch)'}")
+    lines.append(f"  device: {device}, precision: {precision}")
+    mode = wandb_mode()
+    lines.append(f"  W&B: {mode}" + (f", run id {run.wandb_run_id}" if run.wandb_run_id else "")
+                 + (f" (files under {run.dir}/wandb; `wandb sync` uploads them)" if mode == "offline" else ""))
+    return lines
+
+
+def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | None = None, fresh: bool = False,
+        device: str | None = None, precision: str | None = None, max_minutes: float | None = None,
+        cpu_minutes: float | None = None, export_meta: dict[str, Any] | str | Path | None = None,
+        callbacks: Sequence[Callback] = (), runs_dir: str | Path = RUNS_DIR, verbose: bool = True) -> Run:
+    """Train a recipe through the one path, resuming its run folder when it exists; see the module docstring.
+
+    ``overrides`` are LightningCLI arguments (``["--trainer.max_epochs=3"]``). ``callbacks`` are extra Lightning
+    callbacks (for benchmarks). ``export_meta`` (a dict or a JSON file of card fields, see
+    :class:`zoo.registry.PretrainedCfg`) exports ``last.ckpt`` when the run ends; the card then records the W&B
+    run id and the reproducing command.
+    """
     recipe = Path(recipe)
     check_recipe(recipe)
-    name = run_name_of(recipe)
-    args = ["--config", str(recipe)]
-    if not any(a.startswith("--trainer.default_root_dir") for a in extra_args):
-        args.append(f"--trainer.default_root_dir=runs/{name}")
-    args += list(extra_args)
+    overrides = list(overrides)
+    settings = {"device": device, "precision": precision, "max_minutes": max_minutes, "cpu_minutes": cpu_minutes}
+    args_from_settings = _settings_overrides(device, precision, max_minutes)
+    run_dir = resolve_run_dir(recipe, overrides, run_name, {k: v for k, v in settings.items() if v is not None},
+                              runs_dir)
+    meta = _read_meta(export_meta)
+    moved = move_aside(run_dir) if fresh and _is_rank_zero() else None
+    extra = list(callbacks)
+    if cpu_minutes is not None:
+        from zoo.budget import CPUTimeBudget
+
+        extra.append(CPUTimeBudget(cpu_minutes))
+
+    ckpt_override = _override(overrides, "ckpt_path")
+    overrides = _without(overrides, "ckpt_path")
+    with run_lock(run_dir):
+        last = run_dir / "checkpoints" / "last.ckpt"
+        resumed_from = Path(ckpt_override) if ckpt_override else (last if last.is_file() else None)
+        args = ["--config", str(recipe)]
+        if not _override(overrides, "trainer.default_root_dir"):
+            args.append(f"--trainer.default_root_dir={run_dir}")
+        args += args_from_settings + overrides
+        with _quiet_lightning():
+            cli = _build_cli(recipe, args, extra)
+            run = Run(dir=run_dir, resumed_from=resumed_from, wandb_run_id=_wandb_id(cli), cli=cli)
+            trainer = cli.trainer
+            run.header = _describe(run, cli.config, str(trainer.strategy.root_device), str(trainer.precision))
+            if moved is not None:
+                run.header.insert(1, f"  earlier run moved to {moved}")
+            if verbose and trainer.is_global_zero:
+                print("\n".join(run.header), flush=True)
+            trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=str(resumed_from) if resumed_from else None)
+            cli.after_fit()
+    if meta is not None and trainer.is_global_zero:
+        run.exported = export_run(run, meta, recipe, overrides)
+    return run
+
+
+def _without(overrides: Sequence[str], key: str) -> list[str]:
+    """``overrides`` less every ``--key=value`` / ``--key value``."""
+    out, skip = [], False
+    for i, arg in enumerate(overrides):
+        if skip:
+            skip = False
+        elif arg.startswith(f"--{key}="):
+            continue
+        elif arg == f"--{key}":
+            skip = True
+        else:
+            out.append(arg)
+    return out
+
+
+def _build_cli(recipe: Path, args: Sequence[str], extra_callbacks: Sequence[Callback] = ()) -> ZooCLI:
+    """Parse and instantiate (not run) a recipe. ``sys.argv`` is narrowed to the program name meanwhile: the
+    arguments come from ``args``, and LightningCLI warns when it also sees the ``zoo`` command's own argv."""
+    argv = sys.argv
+    sys.argv = argv[:1]
+    try:
+        return ZooCLI(LightningModule, LightningDataModule, subclass_mode_model=True, subclass_mode_data=True,
+                      save_config_kwargs={"overwrite": True}, args=list(args), run=False,
+                      run_name=run_name_of(recipe), extra_callbacks=extra_callbacks)
+    finally:
+        sys.argv = argv
+
+
+def _wandb_id(cli: ZooCLI) -> str | None:
+    from lightning.pytorch.loggers import WandbLogger
+
+    logger = cli.trainer.logger
+    return logger.version if isinstance(logger, WandbLogger) else None
+
+
+def _read_meta(export_meta: dict[str, Any] | str | Path | None) -> dict[str, Any] | None:
+    if export_meta is None or isinstance(export_meta, dict):
+        return export_meta
+    path = Path(export_meta)
+    if not path.is_file():
+        raise TrainingError(f"export metadata {path} not found; it is a JSON file of card fields (zoo/registry.py)")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise TrainingError(f"export metadata {path} is not valid JSON: {err}") from err
+
+
+def export_run(run: Run, meta: dict[str, Any], recipe: Path, overrides: Sequence[str]):
+    """Export a finished run's ``last.ckpt``; the card gets the W&B run id and the ``zoo train`` command."""
+    from zoo.export import export_checkpoint
+
+    meta = dict(meta)
+    training = dict(meta.get("training") or {})
+    training.setdefault("wandb_run_id", run.wandb_run_id)
+    training.setdefault("run_folder", str(run.dir))
+    meta["training"] = training
+    meta.setdefault("recipe", " ".join(["zoo train", str(recipe), *overrides]))
+    return export_checkpoint(run.last_checkpoint, meta)
+
+
+def train(recipe: str | Path, extra_args: Sequence[str] = (), run: bool = True) -> ZooCLI | Run:
+    """``run=True``: :func:`fit`. ``run=False``: parse and instantiate the recipe only (recipe tests)."""
     if run:
-        args = ["fit", *args]
-        if not any(a.startswith("--ckpt_path") for a in extra_args):
-            args.append("--ckpt_path=last")  # resume if <run>/checkpoints/last.ckpt exists; else start fresh
-    return ZooCLI(LightningModule, LightningDataModule, subclass_mode_model=True, subclass_mode_data=True,
-                  save_config_kwargs={"overwrite": True}, args=args, run=run, run_name=name)
+        return fit(recipe, extra_args)
+    recipe = Path(recipe)
+    check_recipe(recipe)
+    with _quiet_lightning():
+        return _build_cli(recipe, ["--config", str(recipe), *extra_args])
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    train(argv[0], argv[1:])
+    from zoo.cli import main as cli_main
+
+    sys.exit(cli_main(["train", *(sys.argv[1:] if argv is None else argv)]))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,105 @@
+"""``zoo reproduce ID``: rerun a card's recipe through ``zoo train`` and score it with the card's protocol.
+
+The user story "reproduce reported results" in one command. The card's ``recipe`` field is the ``zoo train``
+command that made the weights (recipe file, seed and options); :func:`reproduce` runs exactly that through
+:func:`zoo.training.fit` into ``runs/reproduce/...`` (so rerunning resumes, and budgets cut it short on
+purpose), rebuilds the trained ``nn.Module`` from ``last.ckpt``, and calls the card's evaluator on it. The
+repository is never touched unless ``export=True``, which replaces the shipped checkpoint and card with the
+reproduced ones (metric values updated, everything else from the card).
+"""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from zoo.training import TrainingError, fit
+
+REPRODUCE_RUNS = Path("runs") / "reproduce"
+
+
+@dataclass
+class Reproduction:
+    model_id: str
+    run_dir: Path
+    recipe: str
+    overrides: list[str]
+    now: dict[str, float]
+    card: dict[str, float] = field(default_factory=dict)
+    paper: dict[str, float] = field(default_factory=dict)
+    units: dict[str, str] = field(default_factory=dict)
+    exported: bool = False
+
+
+def card_command(recipe_field: str) -> tuple[str, list[str]]:
+    """``"OMP_NUM_THREADS=1 zoo train recipes/x.yaml --seed_everything=3  # note"`` -> recipe, overrides."""
+    words = shlex.split(recipe_field.split("#", 1)[0])
+    for i in range(len(words) - 1):
+        if words[i] == "zoo" and words[i + 1] == "train":
+            rest = words[i + 2:]
+            end = next((k for k, w in enumerate(rest) if w in ("&&", ";", "|")), len(rest))
+            rest = rest[:end]
+            if rest and rest[0].endswith((".yaml", ".yml")):
+                return rest[0], rest[1:]
+    raise TrainingError(f"this card's weights were not made by a `zoo train` command (its command: "
+                        f"{recipe_field!r}); run that command to reproduce them")
+
+
+def reproduce(model_id: str, extra: Sequence[str] = (), *, data_root: str | None = None,
+              device: str | None = None, precision: str | None = None, max_minutes: float | None = None,
+              cpu_minutes: float | None = None, fresh: bool = False, export: bool = False) -> Reproduction:
+    """Train ``model_id``'s card recipe (plus ``extra`` LightningCLI options) and evaluate it; see the module."""
+    from zoo.evaluation import get_evaluator
+    from zoo.export import export_checkpoint, read_lightning_checkpoint
+    from zoo.registry import create_model, get_pretrained_cfg
+
+    cfg = get_pretrained_cfg(model_id)
+    recipe, overrides = card_command(cfg.recipe or "")
+    if not Path(recipe).is_file():
+        raise TrainingError(f"the card's recipe {recipe} is not here; run `zoo reproduce` from the repository root")
+    if not cfg.evaluator:
+        raise TrainingError(f"{model_id} names no evaluator, so its numbers cannot be recomputed")
+    overrides = [*overrides, *extra]
+    if data_root:
+        overrides.append(f"--data.init_args.root={data_root}")
+    run = fit(recipe, overrides, fresh=fresh, device=device, precision=precision, max_minutes=max_minutes,
+              cpu_minutes=cpu_minutes, runs_dir=REPRODUCE_RUNS)
+    architecture, model_args, state = read_lightning_checkpoint(run.last_checkpoint)
+    net = create_model(architecture, **model_args)
+    net.load_state_dict(state, strict=True)
+    now = get_evaluator(cfg.evaluator)(net.eval(), cfg, root=data_root)
+    result = Reproduction(
+        model_id=model_id, run_dir=run.dir, recipe=recipe, overrides=overrides, now=dict(now),
+        card={m.name: m.value for m in cfg.metrics}, paper={p.name: p.value for p in cfg.paper_results},
+        units={m.name: m.unit for m in cfg.metrics})
+    if export:
+        meta = cfg.to_dict()
+        for metric in meta.get("metrics", []):
+            if metric["name"] in now:
+                metric["value"] = float(now[metric["name"]])
+        meta["training"] = {**(meta.get("training") or {}), "wandb_run_id": run.wandb_run_id}
+        for key in ("sha256", "revision", "architecture", "model_args"):
+            meta.pop(key, None)
+        export_checkpoint(run.last_checkpoint, meta)
+        result.exported = True
+    return result
+
+
+def print_comparison(result: Reproduction) -> None:
+    """The new figures beside the card's and the paper's, and where the output went."""
+    print(f"{result.model_id}: reproduced with `zoo train {result.recipe} {' '.join(result.overrides)}`".rstrip())
+    print(f"{'metric':28s} {'now':>12s} {'card':>12s} {'paper':>12s}")
+
+    def shown(value: Any) -> str:
+        return "–" if value is None else f"{value:.4f}"
+
+    for name in list(result.card) + [n for n in result.now if n not in result.card]:
+        unit = result.units.get(name)
+        label = f"{name} ({unit})" if unit else name
+        print(f"{label:28s} {shown(result.now.get(name)):>12s} {shown(result.card.get(name)):>12s} "
+              f"{shown(result.paper.get(name)):>12s}")
+    print(f"run folder: {result.run_dir} (checkpoints, config.yaml, W&B files)")
+    print("exported over the shipped checkpoint and card" if result.exported
+          else "the repository was not changed (pass --export to ship the reproduced weights)")
