@@ -83,6 +83,13 @@ class _UnitRangeImages(Dataset):
         return to_unit_range(self.images[index])
 
 
+def _device_loader(images: Tensor, batch_size: int, trainer) -> "DeviceImageLoader":
+    from zoo.data.device import DeviceImageLoader, device_of
+
+    return DeviceImageLoader(images, batch_size, device_of(trainer), shuffle=True, drop_last=True,
+                             seed=torch.initial_seed() % 2**31)
+
+
 class MNISTDataModule(LightningDataModule):
     """MNIST digits for unconditional generation: train split, 1x28x28 in [-1, 1].
 
@@ -91,15 +98,18 @@ class MNISTDataModule(LightningDataModule):
         batch_size: images per step.
         num_workers: DataLoader workers (the data is in memory; 0 is fine).
         limit: use only the first ``limit`` training images (debug recipes and tests).
+        device_resident: keep the uint8 images on the training device and batch them there
+            (:class:`zoo.data.device.DeviceImageLoader`; GPU speed).
     """
 
     dataset = "MNIST"
     real_split = "test"  # the real side of FID: the first images of the test split
 
     def __init__(self, root: str | None = None, batch_size: int = 64, num_workers: int = 0,
-                 limit: int | None = None):
+                 limit: int | None = None, device_resident: bool = False):
         super().__init__()
         self.root, self.batch_size, self.num_workers, self.limit = root, batch_size, num_workers, limit
+        self.device_resident = device_resident
         self.train_images: Tensor | None = None
 
     image_shape = (1, 28, 28)
@@ -111,6 +121,8 @@ class MNISTDataModule(LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         self.setup()
+        if self.device_resident:
+            return _device_loader(self.train_images, self.batch_size, self.trainer)
         return DataLoader(_UnitRangeImages(self.train_images), batch_size=self.batch_size, shuffle=True,
                           drop_last=True, num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
 
@@ -178,12 +190,15 @@ class ImageFolderDataModule(LightningDataModule):
         batch_size, num_workers: DataLoader settings (workers decode JPEGs when the folder is not preloaded).
         preload_limit: decode folders of at most this many images once into memory.
         limit: use only the first ``limit`` images (sorted by path).
+        device_resident: keep the decoded images on the training device and batch them there (needs the folder
+            to be preloaded: at most ``preload_limit`` images).
     """
 
     def __init__(self, root: str | None = None, folder: str = "celeba/img_align_celeba", image_size: int = 64,
                  crop_size: int | None = 108, batch_size: int = 64, num_workers: int = 2,
-                 preload_limit: int = 30000, limit: int | None = None):
+                 preload_limit: int = 30000, limit: int | None = None, device_resident: bool = False):
         super().__init__()
+        self.device_resident = device_resident
         self.root, self.folder, self.image_size, self.crop_size = root, folder, image_size, crop_size
         self.batch_size, self.num_workers = batch_size, num_workers
         self.preload_limit, self.limit = preload_limit, limit
@@ -216,6 +231,12 @@ class ImageFolderDataModule(LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         self.setup()
+        if self.device_resident:
+            if not isinstance(self.train_set, _UnitRangeImages):
+                raise ValueError(f"device_resident needs the folder in memory, but it has more than "
+                                 f"preload_limit={self.preload_limit} images; raise preload_limit or set "
+                                 "device_resident to false")
+            return _device_loader(self.train_set.images, self.batch_size, self.trainer)
         workers = 0 if isinstance(self.train_set, _UnitRangeImages) else self.num_workers
         return DataLoader(self.train_set, batch_size=self.batch_size, shuffle=True, drop_last=True,
                           num_workers=workers, persistent_workers=workers > 0)

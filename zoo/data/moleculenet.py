@@ -132,11 +132,13 @@ class MoleculeNetDataModule(GraphSplitDataModule):
         batch_size, num_workers: loader settings.
         limit: use only the first ``limit`` rows (tests and debug recipes).
         fingerprint_bits, fingerprint_radius: Morgan fingerprint size and radius (featurizer "ecfp").
+        device_resident: keep the splits on the training device and batch them there (:mod:`zoo.data.device`).
     """
 
     def __init__(self, dataset: str = "esol", root: str | None = None, featurizer: str = "nfp",
                  split: str = "random", seed: int = 0, batch_size: int = 100, num_workers: int = 0,
-                 limit: int | None = None, fingerprint_bits: int = 2048, fingerprint_radius: int = 2):
+                 limit: int | None = None, fingerprint_bits: int = 2048, fingerprint_radius: int = 2,
+                 device_resident: bool = False):
         super().__init__()
         if split not in ("random", "scaffold"):
             raise ValueError(f"split must be 'random' or 'scaffold', not {split!r}")

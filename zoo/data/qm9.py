@@ -190,11 +190,13 @@ class QM9DataModule(GraphSplitDataModule):
             split; validation and test stay complete (CPU budget runs).
         limit: read only the first ``limit`` CSV rows and hold out ``num_val`` / ``num_test`` of them (tests).
         num_val, num_test: held-out sizes (10,000 each, as in Gilmer et al.).
+        device_resident: keep the splits on the training device and batch them there (GPU speed; see
+            :mod:`zoo.data.device`).
     """
 
     def __init__(self, root: str | None = None, targets: Sequence[int] = (0,), batch_size: int = 128,
                  num_workers: int = 0, seed: int = 0, train_subset: int | None = None, limit: int | None = None,
-                 num_val: int = NUM_VAL, num_test: int = NUM_TEST):
+                 num_val: int = NUM_VAL, num_test: int = NUM_TEST, device_resident: bool = False):
         super().__init__()
         bad = [t for t in targets if not 0 <= t < len(TARGET_NAMES)]
         if bad:
