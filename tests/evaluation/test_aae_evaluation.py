@@ -1,13 +1,7 @@
 import torch
 
-from zoo.evaluation.aae import reconstruction_metrics, sample_vs_real, tanimoto_nearest
+from zoo.evaluation.aae import reconstruction_metrics, sample_vs_real
 from zoo.models.aae import BinaryAAE
-
-
-def test_nearest_tanimoto():
-    a = torch.tensor([[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]])
-    b = torch.tensor([[1.0, 1.0, 1.0, 0.0], [0.0, 0.0, 1.0, 1.0]])
-    assert torch.allclose(tanimoto_nearest(a, b), torch.tensor([2 / 3, 0.5]))
 
 
 def test_unique_and_novel_samples():
@@ -15,6 +9,8 @@ def test_unique_and_novel_samples():
     samples = torch.tensor([[1.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 0.0]])
     out = sample_vs_real(samples, train, train)
     assert out["unique_fraction"] == 0.75 and out["novelty"] == 2 / 3
+    # nearest-neighbour Tanimoto to `real`: 1, 1, 1/2, and 0 for the empty sample (no bit in common)
+    assert out["nn_tanimoto_to_test"] == (1 + 1 + 0.5 + 0) / 4
 
 
 def test_reconstruction_metrics_of_a_perfect_decoder():

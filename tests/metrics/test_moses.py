@@ -7,15 +7,42 @@ import torch
 pytest.importorskip("rdkit")
 
 from zoo.metrics.moses import (
+    FILTERS_DIR,
     ReferenceSets,
     canonical,
     cosine_similarity,
+    fragments,
+    internal_diversity,
     is_valid,
+    mol,
     moses_metrics,
     passes_filters,
+    read_alert_smarts,
     scaffold_counts,
     tanimoto_aggregate,
+    wasserstein_1d,
 )
+
+# A fixed sample: 10 MOSES-test molecules (seed 11) and a duplicate, a PAINS rhodanine, an S-S (MCF alert), a
+# charged amine, biphenyl and two invalid strings; reference: 12 MOSES-test molecules (seed 12).
+GEN = ["COC(=O)c1ccc(C)c(NC(=O)Cn2c(=O)oc3ccccc32)c1", "O=C(NC1CC1)c1cccnc1N1CCc2[nH]nc(C3CCC3)c2C1",
+       "C=C(C)CN1C(=O)CSc2nnc(COc3ccc(OC)cc3)n21", "O=C(Cc1c[nH]c2ccccc12)NCC1CCCOC1",
+       "CCCOc1ccc(OCC(=O)N2CCC(C(N)=O)C2)cc1", "Cc1occc1C(=O)N1CCC(Nc2cccnn2)CC1", "COC(=O)CC(NC(=O)c1cccn1C)c1cccs1",
+       "COc1cc(C)c(C(=O)NC2(c3nccs3)CCCC2)cc1OC", "Cc1nc(C)c(CC(=O)Nc2ccc3c(c2)COC3)c(=O)[nH]1",
+       "CCOC(=O)c1ncn2ccc(Br)cc12", "O=C1NC(=S)SC1=Cc1ccccc1", "CCSSCC", "C[N+](C)(C)C", "c1ccc(-c2ccccc2)cc1",
+       "COC(=O)c1ccc(C)c(NC(=O)Cn2c(=O)oc3ccccc32)c1", "C1CC", ""]
+REF = ["CNS(=O)(=O)c1cccc(C(=O)N2c3ccccc3CC2C)c1", "CCc1nnc(NC(=O)NCCCC2CCCC2)s1", "Cc1noc(CNC(=O)c2cccc(N(C)C)c2)n1",
+       "CC(Cc1ccsc1)NC(=O)c1ccc(C(N)=O)cc1", "CC(C)(C)OC(=O)N1CCNCC1Cc1ccc(F)cc1", "COc1cc(OC)c(C(=O)N2CCC(CO)C(O)C2)cc1OC",
+       "NS(=O)(=O)c1cc(C(=O)NC2CCc3ccc(F)cc32)cs1", "CCc1cnc(CN2CCOC(c3nc(C)n[nH]3)C2)o1",
+       "COC(=O)C(C)CNC(=O)Nc1ccc(SC)cc1", "C#CCN1CCN(C(=O)NC2CCCCC2C(=O)NC)CC1",
+       "O=C(Cc1ccc[nH]1)N1CCC(c2nc(C(F)(F)F)c[nH]2)CC1", "CCOCCOC(=O)c1c(-c2ccccc2)noc1C"]
+# The same metrics computed by a separate script that follows molsets (moses/metrics/metrics.py, utils.py) line by
+# line: GetMorganFingerprintAsBitVect(r=2, 1024), its float32 average_agg_tanimoto, FragmentOnBRICSBonds counts,
+# 1 - scipy cosine distance, the mcf.csv + wehi_pains.csv SMARTS as pandas reads them (unstripped), MOSES' own
+# SA_Score/sascorer.py with its fpscores.pkl.gz, scipy.stats.wasserstein_distance.
+MOLSETS = {"valid": 15 / 17, "intdiv": 0.8236595418718126, "intdiv2": 0.70198226822322, "snn": 0.1931971843043963,
+           "frag": 0.7500586006173493, "scaf": 0.0, "filters": 0.8, "logp": 0.333544, "sa": 0.2423803560991387,
+           "qed": 0.0831300049698398, "weight": 40.4701}
 
 
 def test_validity_never_raises():
@@ -29,12 +56,48 @@ def test_moses_filters():
     assert not passes_filters("CC[Si](C)C")  # atom outside C N S O F Cl Br H
     assert not passes_filters("C1CCCCCCC1")  # ring of 8
     assert not passes_filters("CCSSCC")  # MCF: S-S
+    assert not passes_filters("O=C1NC(=S)SC1=Cc1ccccc1")  # WEHI PAINS ene_rhod
+
+
+def test_alerts_are_the_moses_files_shipped_with_their_licence():
+    smarts = read_alert_smarts()
+    assert len(smarts) == 22 + 480 and smarts[0] == "[#6]=&!@[#6]-[#6]#[#7]"
+    assert all(s == s.strip() and s for s in smarts)
+    assert "Insilico Medicine" in (FILTERS_DIR / "LICENSE").read_text()
+
+
+def test_fragments_are_counted_with_repeats():
+    # MOSES counts every piece FragmentOnBRICSBonds leaves; BRICSDecompose would give each piece once
+    pieces = fragments(mol("CCOc1ccc(OCC)cc1"))
+    assert sorted(pieces) == ["[16*]c1ccc([16*])cc1", "[3*]O[3*]", "[3*]O[3*]", "[4*]CC", "[4*]CC"]
+
+
+def test_internal_diversity_by_hand():
+    fps = torch.tensor([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])  # T = [[1, .5], [.5, 1]]
+    assert internal_diversity(fps, p=1) == pytest.approx(0.25)
+    assert internal_diversity(fps, p=2) == pytest.approx(1 - math.sqrt((1 + 0.25) / 2))
+
+
+def test_wasserstein_matches_scipy():
+    stats = pytest.importorskip("scipy.stats")
+    a, b = [0.0, 1.0, 3.0, 3.5], [0.5, 2.0, 2.0, 7.0, 8.0]
+    assert wasserstein_1d(torch.tensor(a).numpy(), torch.tensor(b).numpy()) == pytest.approx(
+        stats.wasserstein_distance(a, b), rel=1e-6)
+    assert wasserstein_1d(torch.tensor([1.0]).numpy(), torch.tensor([4.0]).numpy()) == pytest.approx(3.0)
+
+
+def test_metrics_match_molsets_on_a_fixed_sample():
+    out = moses_metrics(GEN, ReferenceSets(test=REF, train=set()), ks=(1000,), with_fcd=False)
+    for name, expected in MOLSETS.items():
+        assert out[name] == pytest.approx(expected, rel=1e-7, abs=1e-9), name
 
 
 def test_tanimoto_and_cosine():
     a = torch.tensor([[1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
     b = torch.tensor([[1.0, 0.0, 0.0]])
     assert tanimoto_aggregate(a, b, "max").tolist() == [0.5, 0.0]
+    c = torch.tensor([[1.0, 1.0, 1.0], [0.0, 1.0, 1.0]])
+    assert torch.allclose(tanimoto_aggregate(a, c, "max"), torch.tensor([2 / 3, 0.5], dtype=torch.float64))
     assert cosine_similarity(Counter(x=2, y=1), Counter(x=2, y=1)) == pytest.approx(1.0)
     assert cosine_similarity(Counter(x=1), Counter(y=1)) == 0.0
 
@@ -53,5 +116,7 @@ def test_metrics_on_a_hand_made_sample():
     assert out["novelty"] == pytest.approx(1 / 2)  # of {CCO, Oc1ccccc1}, only the phenol is new
     assert out["snn"] == pytest.approx(1.0)  # every valid sample is in the reference set
     assert 0 < out["intdiv"] < 1 and out["filters"] == 1.0
+    assert out["weight"] >= 0 and out["qed"] >= 0
     empty = moses_metrics(["C1CC"], ref, ks=(1000,), with_fcd=False)
-    assert empty["valid"] == 0 and math.isnan(empty["snn"])
+    assert empty["valid"] == 0 and math.isnan(empty["snn"]) and math.isnan(empty["intdiv2"])
+    assert math.isnan(cosine_similarity(Counter(), Counter(x=1)))  # MOSES: NaN when either side has none

@@ -39,25 +39,16 @@ def reconstruction_metrics(model, data: Tensor, batch_size: int = 1000) -> dict[
             "on_bit_f1": 2 * tp / max(2 * tp + fp + fn, 1.0)}
 
 
-def tanimoto_nearest(a: Tensor, b: Tensor, batch_size: int = 2000) -> Tensor:
-    """For each row of ``a`` (0/1), the highest Tanimoto similarity to any row of ``b``."""
-    b = b.float()
-    b_count = b.sum(1)
-    best = []
-    for chunk in a.float().split(batch_size):
-        inter = chunk @ b.T
-        union = chunk.sum(1, keepdim=True) + b_count - inter
-        best.append((inter / union.clamp(min=1)).max(1).values)
-    return torch.cat(best)
-
-
 def sample_vs_real(samples: Tensor, real: Tensor, train: Tensor) -> dict[str, float]:
-    """Uniqueness and novelty of sampled bit vectors and their nearest-neighbour Tanimoto to ``real``."""
+    """Uniqueness and novelty of sampled bit vectors and their nearest-neighbour Tanimoto to ``real`` (the SNN of
+    :mod:`zoo.metrics.moses`, here on MACCS keys)."""
+    from zoo.metrics.moses import tanimoto_aggregate
+
     rows = {bytes(r) for r in samples.to(torch.uint8).numpy()}
     train_rows = {bytes(r) for r in train.to(torch.uint8).numpy()}
     return {"unique_fraction": len(rows) / samples.shape[0],
             "novelty": len(rows - train_rows) / max(len(rows), 1),
-            "nn_tanimoto_to_test": float(tanimoto_nearest(samples, real).mean())}
+            "nn_tanimoto_to_test": float(tanimoto_aggregate(samples.float(), real.float(), "max").mean())}
 
 
 @register_evaluator("aae-parzen")

@@ -1,48 +1,51 @@
 r"""The MOSES molecule-generation metrics, computed with RDKit (Polykovskiy et al., "Molecular Sets (MOSES): A
 Benchmarking Platform for Molecular Generation Models", Front. Pharmacol. 2020, sec. 3).
 
-Written from the paper's definitions (the ``molsets`` package itself is not a dependency). With :math:`G` the
+Written from the paper's definitions and checked against the reference implementation (``molsets``,
+``moses/metrics/metrics.py`` and ``utils.py``; the package itself is not a dependency). With :math:`G` the
 generated SMILES, :math:`V \subseteq G` the valid ones (RDKit parses them; canonical SMILES), :math:`R` a
 reference set (MOSES test) and :math:`T` the MOSES training set:
 
 - **valid** :math:`|V| / |G|`;
 - **unique@k** the fraction of distinct canonical SMILES among the first :math:`k` valid molecules;
 - **novelty** the fraction of distinct valid molecules not in :math:`T`;
-- **IntDiv** :math:`1 - \frac{1}{|V|^2}\sum_{m_1, m_2 \in V} T(m_1, m_2)` (p = 1), Tanimoto :math:`T` on Morgan
-  fingerprints (radius 2, 1024 bits);
+- **IntDiv_p** :math:`1 - \frac{1}{|V|}\sum_{m_1 \in V}\big(\frac{1}{|V|}\sum_{m_2 \in V} T(m_1, m_2)^p\big)^{1/p}`
+  for p = 1 (IntDiv) and p = 2 (IntDiv2), Tanimoto :math:`T` on Morgan fingerprints (radius 2, 1024 bits; two
+  empty fingerprints have similarity 1);
 - **filters** the fraction of :math:`V` passing the MOSES filters: no ring of 8 or more atoms, no charged atom,
-  only C N S O F Cl Br H, and none of the medicinal-chemistry (MCF) and PAINS structural alerts;
+  only C N S O F Cl Br H, none of MOSES' structural alerts (the 22 medicinal-chemistry SMARTS of ``mcf.csv``
+  and the 480 WEHI PAINS SMARTS of ``wehi_pains.csv``, matched on the molecule with explicit hydrogens), and a
+  SMILES that parses again;
 - **SNN** :math:`\frac{1}{|V|}\sum_{m \in V} \max_{r \in R} T(m, r)`;
 - **Frag** / **Scaf** the cosine similarity between the count vectors of BRICS fragments / Bemis-Murcko
-  scaffolds (with at least 2 rings... as MOSES counts them) of :math:`V` and of :math:`R`;
+  scaffolds of :math:`V` and of :math:`R`. A molecule's fragments are the pieces left by cutting every BRICS
+  bond (``FragmentOnBRICSBonds``, dummy atoms marking the cuts), each piece counted as often as it occurs;
+  scaffolds with fewer than 2 rings are dropped. NaN when either side has none;
+- **logP / SA / QED / weight** the 1-D Wasserstein-1 distance :math:`W_1(P_V, P_R) = \int |F_V(x) - F_R(x)| dx`
+  between the empirical distributions of a property over :math:`V` and over :math:`R`: Wildman-Crippen logP,
+  the synthetic-accessibility score of Ertl & Schuffenhauer (J. Cheminform. 2009; RDKit's Contrib ``sascorer``,
+  the same code and fragment scores MOSES ships), QED (Bickerton et al., Nat. Chem. 2012) and molecular weight;
 - **FCD** the Fréchet ChemNet Distance :math:`\lVert\mu_V-\mu_R\rVert^2 + \mathrm{tr}(\Sigma_V + \Sigma_R -
   2(\Sigma_V\Sigma_R)^{1/2})` of ChemNet penultimate activations, with the ChemNet weights shipped by the PyPI
   package ``fcd-torch`` (Preuer et al. 2018).
 
-Invalid samples are counted, never raised. The PAINS alerts are RDKit's ``FilterCatalog`` PAINS set (the same
-480 Baell & Holloway patterns MOSES ships as ``wehi_pains.csv``); the 22 MCF SMARTS below are MOSES'
-``mcf.csv`` (MIT licence, Copyright (c) 2018 Insilico Medicine).
+Invalid samples are counted, never raised. The alert SMARTS files are MOSES' own, shipped as package data in
+``zoo/metrics/data/moses_filters/`` with their MIT licence (Copyright (c) 2018 Insilico Medicine).
 """
 
 from __future__ import annotations
 
+import csv
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import torch
 
-MCF_SMARTS = (
-    "[#6]=&!@[#6]-[#6]#[#7]", "[#6]=&!@[#6]-[#16](=[#8])=[#8]", "[#6]=&!@[#6&!H0]-&!@[#6](=[#8])-&!@[#7]",
-    "[H]C([H])([#6])[F,Cl,Br,I]", "[#6]1-[#8]-[#6]-1", "[#6]-[#7]=[#6]=[#8]", "[#6&!H0]=[#8]",
-    "[#6](=&!@[#7&!H0])-&!@[#6,#7,#8,#16]", "[#6]1-[#7]-[#6]-1", "[#6]~&!@[#7]~&!@[#7]~&!@[#6]", "[#7]=&!@[#7]",
-    "[H][#6]-1=[#6]([H])-[#6]=[#6](-*)-[#8]-1", "[H][#6]-1=[#6]([H])-[#6]=[#6](-*)-[#16]-1",
-    "[#17,#35,#53]-c(:*):[!#1!#6]:*", "[H][#7]([H])-[#6]-1=[#6]-[#6]=[#6]-[#6]=[#6]-1", "[#16]~[#16]",
-    "[#7]~&!@[#7]~&!@[#7]", "[#7]-&!@[#6&!H0&!H1]-&!@[#7]", "[#6&!H0](-&!@[#8])-&!@[#8]", "[#35].[#35].[#35]",
-    "[#17].[#17].[#17].[#17]", "[#9].[#9].[#9].[#9].[#9].[#9].[#9]",
-)
+FILTERS_DIR = Path(__file__).parent / "data" / "moses_filters"
 ALLOWED_ATOMS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 MORGAN_RADIUS, MORGAN_BITS = 2, 1024
 
@@ -87,32 +90,54 @@ def morgan_bits(smiles: Sequence[str]) -> torch.Tensor:
     return torch.from_numpy(out.astype(np.float32))
 
 
-def tanimoto_aggregate(gen: torch.Tensor, ref: torch.Tensor, agg: str, batch_size: int = 2000) -> torch.Tensor:
-    """For each row of ``gen``, the max or mean Tanimoto similarity to the rows of ``ref`` (0/1 float)."""
+def tanimoto_aggregate(gen: torch.Tensor, ref: torch.Tensor, agg: str, p: float = 1.0,
+                       batch_size: int = 2000) -> torch.Tensor:
+    """For each row of ``gen``, the max or the power mean :math:`(\frac1{|R|}\sum_r T^p)^{1/p}` of its Tanimoto
+    similarities to the rows of ``ref`` (0/1 float; two empty rows have similarity 1, as in MOSES)."""
+    if agg not in ("max", "mean"):
+        raise ValueError(f"agg must be 'max' or 'mean', got {agg!r}")
+    gen, ref = gen.double(), ref.double()
     ref_count = ref.sum(1)
     out = []
     for chunk in gen.split(batch_size):
         inter = chunk @ ref.T
         union = chunk.sum(1, keepdim=True) + ref_count - inter
         sim = torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(inter))
-        out.append(sim.max(1).values if agg == "max" else sim.mean(1))
+        out.append(sim.max(1).values if agg == "max" else sim.pow(p).mean(1).pow(1 / p))
     return torch.cat(out)
+
+
+def internal_diversity(fps: torch.Tensor, p: float = 1.0) -> float:
+    """IntDiv_p of a set of fingerprints (module docstring)."""
+    return 1.0 - float(tanimoto_aggregate(fps, fps, "mean", p=p).mean())
 
 
 # ------------------------------------------------------------------------------------------------ filters
 
-@lru_cache(maxsize=1)
-def _alerts():
-    from rdkit import Chem
-    from rdkit.Chem.FilterCatalog import FilterCatalog, FilterCatalogParams
+def read_alert_smarts(directory: Path = FILTERS_DIR) -> list[str]:
+    """MOSES' structural-alert SMARTS: ``mcf.csv`` (header ``names,smarts``) then ``wehi_pains.csv`` (no header,
+    ``smarts,name``; the SMARTS are padded with spaces, which are stripped)."""
+    with open(directory / "mcf.csv", newline="") as f:
+        smarts = [row["smarts"].strip() for row in csv.DictReader(f)]
+    with open(directory / "wehi_pains.csv", newline="") as f:
+        smarts += [row[0].strip() for row in csv.reader(f) if row]
+    return smarts
 
-    params = FilterCatalogParams()
-    params.AddCatalog(FilterCatalogParams.FilterCatalogs.PAINS)
-    return [Chem.MolFromSmarts(s) for s in MCF_SMARTS], FilterCatalog(params)
+
+@lru_cache(maxsize=1)
+def _alerts() -> list:
+    from rdkit import Chem
+
+    patterns = [(s, Chem.MolFromSmarts(s)) for s in read_alert_smarts()]
+    broken = [s for s, p in patterns if p is None]
+    if broken:
+        raise ValueError(f"{len(broken)} MOSES alert SMARTS in {FILTERS_DIR} do not parse (first: {broken[0]!r}); "
+                         "the package data is damaged: reinstall the package")
+    return [p for _, p in patterns]
 
 
 def passes_filters(smiles: str) -> bool:
-    """The MOSES filters (see module docstring)."""
+    """The MOSES filters (see module docstring), in MOSES' order."""
     from rdkit import Chem
 
     m = mol(smiles)
@@ -122,21 +147,30 @@ def passes_filters(smiles: str) -> bool:
         return False
     if any(a.GetFormalCharge() != 0 or a.GetSymbol() not in ALLOWED_ATOMS for a in m.GetAtoms()):
         return False
-    mcf, pains = _alerts()
     with_h = Chem.AddHs(m)
-    return not (any(with_h.HasSubstructMatch(p) for p in mcf) or pains.HasMatch(with_h))
+    if any(with_h.HasSubstructMatch(p) for p in _alerts()):
+        return False
+    return mol(Chem.MolToSmiles(m, isomericSmiles=False)) is not None
 
 
 # ------------------------------------------------------------------------------------------ fragments etc.
 
-def fragment_counts(smiles: Iterable[str]) -> Counter:
-    from rdkit.Chem import BRICS
+def fragments(m) -> list[str]:
+    """The BRICS fragments of a molecule, with repeats: canonical SMILES of the pieces left by cutting every BRICS
+    bond (``FragmentOnBRICSBonds``; the cut ends carry dummy atoms labelled with the BRICS environment)."""
+    from rdkit import Chem
+    from rdkit.Chem import AllChem
 
+    return Chem.MolToSmiles(AllChem.FragmentOnBRICSBonds(m)).split(".")
+
+
+def fragment_counts(smiles: Iterable[str]) -> Counter:
+    """How often each BRICS fragment occurs over all molecules (:func:`fragments`)."""
     counts: Counter = Counter()
     for s in smiles:
         m = mol(s)
         if m is not None:
-            counts.update(BRICS.BRICSDecompose(m))
+            counts.update(fragments(m))
     return counts
 
 
@@ -158,13 +192,76 @@ def scaffold_counts(smiles: Iterable[str], min_rings: int = 2) -> Counter:
 
 
 def cosine_similarity(a: Counter, b: Counter) -> float:
-    keys = sorted(set(a) | set(b))
-    if not keys:
+    """Cosine similarity of two count dictionaries (absent keys count 0); NaN if either is empty (as MOSES)."""
+    if not a or not b:
         return float("nan")
+    keys = sorted(set(a) | set(b))
     va = np.array([a.get(k, 0) for k in keys], dtype=np.float64)
     vb = np.array([b.get(k, 0) for k in keys], dtype=np.float64)
-    denom = np.linalg.norm(va) * np.linalg.norm(vb)
-    return float(va @ vb / denom) if denom > 0 else 0.0
+    return float(va @ vb / (np.linalg.norm(va) * np.linalg.norm(vb)))
+
+
+# ------------------------------------------------------------------------------------------------ properties
+
+@lru_cache(maxsize=1)
+def _sascorer():
+    """RDKit's Contrib ``sascorer`` (Ertl & Schuffenhauer 2009), the code MOSES ships as ``SA_Score``."""
+    import importlib
+    import sys
+
+    from rdkit import RDConfig
+
+    try:
+        return importlib.import_module("rdkit.Contrib.SA_Score.sascorer")
+    except ImportError:
+        path = Path(RDConfig.RDContribDir) / "SA_Score"
+        if not (path / "sascorer.py").is_file():
+            raise ImportError(f"the SA score needs RDKit's Contrib/SA_Score (not found under {path}); install "
+                              "the rdkit wheel from PyPI, which ships it") from None
+        sys.path.insert(0, str(path))
+        return importlib.import_module("sascorer")
+
+
+def _logp(m) -> float:
+    from rdkit.Chem import Crippen
+
+    return Crippen.MolLogP(m)
+
+
+def _sa(m) -> float:
+    return _sascorer().calculateScore(m)
+
+
+def _qed(m) -> float:
+    from rdkit.Chem import QED
+
+    return QED.qed(m)
+
+
+def _weight(m) -> float:
+    from rdkit.Chem import Descriptors
+
+    return Descriptors.MolWt(m)
+
+
+PROPERTIES: dict[str, Callable] = {"logp": _logp, "sa": _sa, "qed": _qed, "weight": _weight}
+
+
+def property_values(smiles: Iterable[str], name: str) -> np.ndarray:
+    """One of :data:`PROPERTIES` for each valid molecule of ``smiles``."""
+    func = PROPERTIES[name]
+    return np.array([func(m) for m in map(mol, smiles) if m is not None], dtype=np.float64)
+
+
+def wasserstein_1d(a: np.ndarray, b: np.ndarray) -> float:
+    """Wasserstein-1 distance between two empirical 1-D distributions: the area between their CDFs."""
+    if len(a) == 0 or len(b) == 0:
+        return float("nan")
+    grid = np.sort(np.concatenate([a, b]))
+    widths = np.diff(grid)
+    cdf_a = np.searchsorted(np.sort(a), grid[:-1], side="right") / len(a)
+    cdf_b = np.searchsorted(np.sort(b), grid[:-1], side="right") / len(b)
+    return float(np.sum(np.abs(cdf_a - cdf_b) * widths))
 
 
 def _fcd_model():
@@ -193,7 +290,8 @@ class ReferenceSets:
     def stat(self, name: str):
         if name not in self._stats:
             compute = {"fps": lambda: morgan_bits(self.test), "frag": lambda: fragment_counts(self.test),
-                       "scaf": lambda: scaffold_counts(self.test), "fcd": lambda: _fcd_model().precalc(self.test)}
+                       "scaf": lambda: scaffold_counts(self.test), "fcd": lambda: _fcd_model().precalc(self.test),
+                       **{p: lambda p=p: property_values(self.test, p) for p in PROPERTIES}}
             self._stats[name] = compute[name]()
         return self._stats[name]
 
@@ -209,7 +307,7 @@ def reference_sets(root: str | None = None, test_size: int | None = 10_000, trai
 def moses_metrics(generated: Sequence[str], ref: ReferenceSets, ks: Sequence[int] = (1000, 10_000),
                   with_fcd: bool = True) -> dict[str, float]:
     """All MOSES metrics of ``generated`` SMILES against ``ref`` (keys: valid, unique@1k, unique@10k, novelty,
-    intdiv, filters, snn, frag, scaf, fcd, plus n_generated and n_valid)."""
+    intdiv, intdiv2, filters, snn, frag, scaf, logp, sa, qed, weight, fcd, plus n_generated and n_valid)."""
     canon = [canonical(s) for s in generated]
     valid = [c for c in canon if c is not None]
     out: dict[str, float] = {"n_generated": float(len(generated)), "n_valid": float(len(valid)),
@@ -220,13 +318,17 @@ def moses_metrics(generated: Sequence[str], ref: ReferenceSets, ks: Sequence[int
     distinct = set(valid)
     out["novelty"] = len(distinct - ref.train) / len(distinct) if distinct else 0.0
     if not valid:
-        return {**out, **{k: float("nan") for k in ("intdiv", "filters", "snn", "frag", "scaf", "fcd")}}
+        return {**out, **{k: float("nan") for k in ("intdiv", "intdiv2", "filters", "snn", "frag", "scaf", *PROPERTIES,
+                                                    "fcd")}}
     gen_fps = morgan_bits(valid)
-    out["intdiv"] = 1.0 - float(tanimoto_aggregate(gen_fps, gen_fps, "mean").mean())
+    out["intdiv"] = internal_diversity(gen_fps, p=1)
+    out["intdiv2"] = internal_diversity(gen_fps, p=2)
     out["filters"] = sum(passes_filters(s) for s in valid) / len(valid)
     out["snn"] = float(tanimoto_aggregate(gen_fps, ref.stat("fps"), "max").mean())
     out["frag"] = cosine_similarity(fragment_counts(valid), ref.stat("frag"))
     out["scaf"] = cosine_similarity(scaffold_counts(valid), ref.stat("scaf"))
+    for name in PROPERTIES:
+        out[name] = wasserstein_1d(property_values(valid, name), ref.stat(name))
     if with_fcd:
         if len(valid) > 1:
             model = _fcd_model()
