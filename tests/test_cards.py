@@ -22,9 +22,22 @@ def test_card_has_hub_metadata_and_the_reproducing_command():
     assert str(cfg.revision) not in card or cfg.revision is None
 
 
-def test_index_lists_every_metric_with_its_paper_number():
-    index = render_index(load_pretrained_cfgs())
-    for cfg in load_pretrained_cfgs().values():
-        for metric in cfg.metrics:
-            assert f"| [{cfg.id}](checkpoints/{cfg.id}/README.md) |" in index
-            assert f"{metric.name}" in index
+def test_index_has_one_row_per_id_with_its_headline_metric_and_the_gan_figure():
+    cfgs = load_pretrained_cfgs()
+    index = render_index(cfgs)
+    rows = [line for line in index.splitlines() if line.startswith("| [")]
+    assert len(rows) == len(cfgs)
+    for cfg, row in zip(cfgs.values(), rows):
+        assert row.startswith(f"| [{cfg.id}](checkpoints/{cfg.id}/README.md) |")
+        assert cfg.metrics[0].name in row and len(row) < 400
+    assert "](docs/figures/gan-loss-family-mnist.png)" in index
+
+
+def test_cards_show_their_figures_or_say_there_are_none():
+    celeba = render_card(get_pretrained_cfg("wgan-gp-celeba"))
+    assert "![16 samples of wgan-gp-celeba, seed 0](samples.png)" in celeba
+    assert "](interpolation.png)" in celeba and "zoo sample wgan-gp-celeba --n 16 --seed 0" in celeba
+    assert "](curves.png)" in render_card(get_pretrained_cfg("mpnn-qm9-mu"))  # its run's curve was kept
+    cora = render_card(get_pretrained_cfg("gcn-cora"))
+    assert "samples.png" not in cora and "No training curves are shipped" in cora
+

@@ -2,20 +2,33 @@
 
 A card is ``huggingface_hub.ModelCard`` with YAML front matter (library_name, tags, datasets, licence and a
 ``model-index`` holding our measured metrics) and a body generated from the :class:`~zoo.registry.PretrainedCfg`:
-ours beside the paper's number, the protocol, the command that reproduces it, training hardware and time.
+ours beside the paper's number, the protocol, the command that reproduces it, training hardware and time, and
+the figures of :mod:`zoo.figures` (samples and interpolation for image generators, the logged training curves).
 Cards never contain the Hub revision they are pushed to (that would change the revision itself).
-``zoo cards`` rewrites every card and MODEL_CARDS.md; ``zoo cards --check`` (and a test) fails when any is stale.
+``zoo cards`` redraws the stale figures and rewrites every stale card and MODEL_CARDS.md (one row per id, plus
+the family figures under ``docs/figures/``); ``zoo cards --check`` (and a test) fails when any of them is stale.
 """
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+from zoo import figures
 from zoo.hub import CARD_NAME, checkpoints_dir, write_text_atomic
 from zoo.registry import Metric, PaperResult, PretrainedCfg, load_pretrained_cfgs
+from zoo.run_metrics import METRICS_NAME, read_metrics_csv
 
 REPO_URL = "https://github.com/zoo-models/zoo"
 INDEX_NAME = "MODEL_CARDS.md"
+FAMILY_FIGURES = "docs/figures"  # relative to the repository root, beside MODEL_CARDS.md
+GAN_FAMILY_FIGURE = "gan-loss-family-mnist.png"
+_CITATION = re.compile(r"\s*\([^()]*\b(?:19|20)\d\d\b[^()]*\)")  # "(Kipf & Welling 2017)"
+
+
+def without_citations(text: str) -> str:
+    """``"GCN (Kipf & Welling 2017)"`` -> ``"GCN"``: for listings; the card and `zoo info` keep the citation."""
+    return _CITATION.sub("", text)
 
 CARD_TEMPLATE = """---
 {{ card_data }}
@@ -29,7 +42,7 @@ CARD_TEMPLATE = """---
 import zoo
 model = zoo.load("{{ id }}")
 ```
-
+{{ samples }}
 ## Results
 
 {{ results_table }}
@@ -45,6 +58,8 @@ model = zoo.load("{{ id }}")
 ## Training
 
 {{ training }}
+
+{{ curves }}
 
 ## Details
 
@@ -95,6 +110,36 @@ def _training(cfg: PretrainedCfg) -> str:
     return "\n".join(f"- {key.replace('_', ' ')}: {value}" for key, value in sorted(cfg.training.items()))
 
 
+def _samples(cfg: PretrainedCfg) -> str:
+    if not figures.is_image_generator(cfg):
+        return ""
+    n = figures.sample_count(cfg)
+    text = (f"\n## Samples\n\n![{n} samples of {cfg.id}, seed {figures.SAMPLE_SEED}]({figures.SAMPLES_NAME})\n\n"
+            f"{n} samples, seed {figures.SAMPLE_SEED}, not picked: `{figures.samples_command(cfg)}` draws the same "
+            "pixels.\n")
+    if figures.has_interpolation(cfg):
+        text += (f"\n![Latent interpolation of {cfg.id}]({figures.INTERPOLATION_NAME})\n\n"
+                 f"A walk through the latent space: {figures.FRAMES} frames on the spherical path from the latent of "
+                 f"seed {figures.SAMPLE_SEED} to that of seed {figures.INTERPOLATE_TO}, "
+                 f"`{figures.interpolation_command(cfg)}`.\n")
+    return text
+
+
+def _curves(cfg: PretrainedCfg) -> str:
+    csv_path = checkpoints_dir() / cfg.id / METRICS_NAME
+    if not csv_path.is_file():
+        return ("No training curves are shipped with this checkpoint: its run's logged metrics were not kept, only "
+                "the final numbers above. `zoo cards --curves "
+                f"{cfg.id} RUN_DIR` copies the metrics a `zoo train` run logged (its W&B files) into "
+                f"`{METRICS_NAME}` here and draws them.")
+    points = read_metrics_csv(csv_path)
+    names = figures.curve_metrics(points)
+    shown = ", ".join(f"`{n}`" for n in names)
+    return (f"![Training curves of {cfg.id}]({figures.CURVES_NAME})\n\n"
+            f"Drawn from [`{METRICS_NAME}`]({METRICS_NAME}) in this folder ({len(points)} logged values): {shown}, "
+            f"against the optimizer step.")
+
+
 def render_card(cfg: PretrainedCfg) -> str:
     from huggingface_hub import EvalResult, ModelCard, ModelCardData
 
@@ -111,7 +156,8 @@ def render_card(cfg: PretrainedCfg) -> str:
     card = ModelCard.from_template(
         data, template_str=CARD_TEMPLATE, id=cfg.id, method=cfg.method, dataset=cfg.dataset,
         repo_url=REPO_URL, results_table=results_table(cfg), protocol=_protocol(cfg), recipe=cfg.recipe,
-        training=_training(cfg), architecture=cfg.architecture, model_args=cfg.model_args, task=cfg.task,
+        training=_training(cfg), curves=_curves(cfg), samples=_samples(cfg), architecture=cfg.architecture,
+        model_args=cfg.model_args, task=cfg.task,
         split=cfg.split, paper=cfg.paper, license=cfg.license, dataset_license=cfg.dataset_license or "see dataset",
         notes=f"\n## Notes\n\n{cfg.notes}\n" if cfg.notes else "",
     )
@@ -123,21 +169,66 @@ def render_index(cfgs: dict[str, PretrainedCfg]) -> str:
         "# Model cards",
         "",
         "Generated by `zoo cards` from the registry (`zoo/pretrained/*.json`); do not edit by hand.",
-        "Every number below comes from a run made for this repository; the command that reproduces it is on the",
-        "same row, and each card (`checkpoints/<id>/README.md`) states the full protocol.",
+        "One row per checkpoint: its headline metric, ours beside the paper's. Every number comes from a run made",
+        "for this repository; the card (linked) has every metric with its baselines, the protocol, the command",
+        "that reproduces it, the samples of the generators and the training curves.",
         "",
-        "| id | method | dataset | metric | ours | paper | baseline | recipe | training |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| id | method | dataset | headline metric | ours | paper |",
+        "|---|---|---|---|---|---|",
     ]
     for cfg in cfgs.values():
-        hw = ", ".join(str(cfg.training[k]) for k in ("hardware", "wall_time") if k in cfg.training)
-        for m in cfg.metrics:
-            lines.append(
-                f"| [{cfg.id}](checkpoints/{cfg.id}/README.md) | {cfg.method} | {cfg.dataset} | "
-                f"{m.name}{f' ({m.unit})' if m.unit else ''}, {m.split} | {_fmt(m.value, m.std)} | "
-                f"{_cite(_matching(cfg.paper_results, m))} | {_cite(_matching(cfg.baselines, m))} | "
-                f"`{cfg.recipe}` | {hw or '–'} |")
+        m = cfg.metrics[0] if cfg.metrics else None
+        status = getattr(cfg, "status", "")  # e.g. a failed run kept as a record
+        ours = (_fmt(m.value, m.std) if m else "–") + (f" (**{status}**)" if status else "")
+        paper = "; ".join(f"{_fmt(p.value, p.std)} ({_short_citation(p.citation)})"
+                          for p in _matching(cfg.paper_results, m)) if m else ""
+        metric = f"{m.name}{f' ({m.unit})' if m.unit else ''}, {m.split}" if m else "–"
+        lines.append(f"| [{cfg.id}](checkpoints/{cfg.id}/README.md) | {without_citations(cfg.method)} | "
+                     f"{cfg.dataset} | {metric} | {ours} | {paper or '–'} |")
+    lines += _gan_family_section(cfgs)
     return "\n".join(lines) + "\n"
+
+
+def _short_citation(citation: str) -> str:
+    """``"Lucic et al. 2018, 'Are GANs Created Equal?', fig. 5"`` -> ``"Lucic et al. 2018"``."""
+    return citation.split(",")[0].strip()
+
+
+def gan_family(cfgs: dict[str, PretrainedCfg]) -> tuple[list[PretrainedCfg], float | None]:
+    """The MNIST GANs that differ only in their loss, and the FID floor of their protocol (real vs real)."""
+    family = [c for c in cfgs.values() if c.architecture == "dcgan_generator" and c.dataset.startswith("MNIST")
+              and any(m.name == "fid" for m in c.metrics)]
+    floors = [b.value for c in family for b in c.baselines if b.name == "fid" and "real data" in b.citation]
+    return family, (floors[0] if floors else None)
+
+
+def _gan_family_section(cfgs: dict[str, PretrainedCfg]) -> list[str]:
+    family, floor = gan_family(cfgs)
+    if len(family) < 2:
+        return []
+    floor_text = (f" The dashed line is the protocol's floor: 500 real training images against the same 1,000 "
+                  f"test images score FID {floor:.1f}, so no generator can be expected below it."
+                  if floor is not None else "")
+    return ["", "## GANs on MNIST: the loss family", "",
+            f"![FID per loss on MNIST]({FAMILY_FIGURES}/{GAN_FAMILY_FIGURE})", "",
+            "The same DCGAN generator and critic, the same data and training budget; only the loss changes (FID of "
+            "500 samples against 1,000 MNIST test images, lower is better; each card states the protocol)."
+            + floor_text + " The grey bars are Lucic et al. 2018's best FIDs over a large hyper-parameter search "
+            "(10,000 samples, their architecture): another scale, so compare bars of one colour."]
+
+
+def family_figure_path() -> Path:
+    return index_path().parent / FAMILY_FIGURES / GAN_FAMILY_FIGURE
+
+
+def _family_figure(cfgs: dict[str, PretrainedCfg]) -> bytes:
+    family, floor = gan_family(cfgs)
+    return figures.loss_family_png(family, floor, "GANs on MNIST: FID per loss")
+
+
+def _family_figure_source(cfgs: dict[str, PretrainedCfg]) -> str | None:
+    family, floor = gan_family(cfgs)
+    return figures.loss_family_source(family, floor) if len(family) >= 2 else None
 
 
 def index_path() -> Path:
@@ -145,23 +236,39 @@ def index_path() -> Path:
 
 
 def stale_cards() -> list[Path]:
-    """Paths whose content differs from what the registry renders."""
+    """Paths whose content differs from what the registry (and each folder's figures' sources) renders."""
     cfgs = load_pretrained_cfgs()
+    stale = []
+    for model_id, cfg in cfgs.items():
+        folder = checkpoints_dir() / model_id
+        if folder.is_dir():
+            stale += figures.stale_figures(cfg, folder)
     expected = {checkpoints_dir() / i / CARD_NAME: render_card(c) for i, c in cfgs.items()}
     expected[index_path()] = render_index(cfgs)
-    return [p for p, text in expected.items() if not p.is_file() or p.read_text() != text]
+    stale += [p for p, text in expected.items() if not p.is_file() or p.read_text() != text]
+    family = _family_figure_source(cfgs)
+    if family is not None and figures.png_source(family_figure_path()) != family:
+        stale.append(family_figure_path())
+    return stale
 
 
 def write_cards() -> list[Path]:
-    """Rewrite every stale card and MODEL_CARDS.md; return the paths written."""
+    """Redraw every stale figure, then rewrite every stale card and MODEL_CARDS.md; return the paths written."""
     cfgs = load_pretrained_cfgs()
     written = []
+    for model_id, cfg in cfgs.items():
+        folder = checkpoints_dir() / model_id
+        if folder.is_dir():  # an entry without a local folder (Hub-only) has its card and figures on the Hub
+            written += figures.write_figures(cfg, folder)
     for path in stale_cards():
         if path == index_path():
             write_text_atomic(path, render_index(cfgs))
-        elif path.parent.is_dir():
+        elif path == family_figure_path():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            figures.write_bytes_atomic(path, _family_figure(cfgs))
+        elif path.name == CARD_NAME and path.parent.is_dir():
             write_text_atomic(path, render_card(cfgs[path.parent.name]))
         else:
-            continue  # an entry without a local folder (Hub-only); its card lives on the Hub
+            continue
         written.append(path)
     return written

@@ -27,11 +27,11 @@ USER_ERRORS = (UnknownModelError, DataNotFoundError, CheckpointError, ExportErro
 LIST_WIDTH = 100  # `zoo list` fits a 100-column terminal: long cells wrap inside their column
 # Shortened for the listing (`zoo info ID` has the full text): citations leave the method ("GCN (Kipf & Welling
 # 2017)" -> "GCN"), parenthesised details leave the dataset ("MNIST (60,000 training digits)" -> "MNIST").
-_CITATION = re.compile(r"\s*\([^()]*\b(?:19|20)\d\d\b[^()]*\)")
 _DETAIL = re.compile(r"\s*\([^()]*\)")
 
 
 def cmd_list(args: argparse.Namespace) -> None:
+    from zoo.cards import without_citations
     from zoo.registry import get_pretrained_cfg, list_models
 
     cfgs = [get_pretrained_cfg(i) for i in list_models(args.pattern)]
@@ -43,7 +43,7 @@ def cmd_list(args: argparse.Namespace) -> None:
     for cfg in cfgs:
         first = cfg.metrics[0] if cfg.metrics else None
         score = f"{first.name} {first.value:.4g}{' ' + first.unit if first.unit else ''}" if first else "–"
-        rows.append([cfg.id, _CITATION.sub("", cfg.method), _DETAIL.sub("", cfg.dataset), score])
+        rows.append([cfg.id, without_citations(cfg.method), _DETAIL.sub("", cfg.dataset), score])
     marks = ["", *("!" if statuses[c.id] else "" for c in cfgs)] if any(statuses.values()) else None
     print(format_table(rows, LIST_WIDTH, marks))
     for cfg in cfgs:
@@ -197,6 +197,16 @@ def cmd_push(args: argparse.Namespace) -> None:
 def cmd_cards(args: argparse.Namespace) -> None:
     from zoo.cards import stale_cards, write_cards
 
+    if args.curves:
+        from zoo.hub import checkpoints_dir
+        from zoo.registry import get_pretrained_cfg
+        from zoo.run_metrics import metrics_from_wandb, write_metrics_csv
+
+        model_id, run_dir = args.curves
+        folder = checkpoints_dir() / get_pretrained_cfg(model_id).id
+        if not folder.is_dir():
+            raise FileNotFoundError(f"{folder} does not exist: export the checkpoint first (`zoo export`)")
+        print(f"wrote {write_metrics_csv(folder, metrics_from_wandb(run_dir))} from the W&B logs of {run_dir}")
     if args.check:
         stale = stale_cards()
         if stale:
@@ -308,7 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(fn=cmd_push)
 
     p = sub.add_parser("cards", help="regenerate every model card and MODEL_CARDS.md")
-    p.add_argument("--check", action="store_true", help="fail if any card is out of date")
+    p.add_argument("--check", action="store_true", help="fail if any card or figure is out of date")
+    p.add_argument("--curves", nargs=2, metavar=("ID", "RUN_DIR"), default=None,
+                   help="first keep the metrics a `zoo train` run logged (its W&B files under RUN_DIR) as "
+                        "checkpoints/ID/metrics.csv, drawn on the card as curves.png")
     p.set_defaults(fn=cmd_cards)
     return parser
 

@@ -1,0 +1,239 @@
+"""The figures on the cards and in MODEL_CARDS.md, drawn from the weights and the logged metrics alone.
+
+In each checkpoint folder (exact names: ``zoo push`` uploads them with the card, which shows them):
+
+- ``samples.png`` (image generators): ``zoo.load(id).sample(n, seed=0)`` as a grid, the very pixels of
+  ``zoo sample ID --n n --seed 0`` (64 images up to 32x32, 16 above, so the PNG stays under 200 KB);
+- ``interpolation.png`` (models with ``interpolate``, the GANs): 10 frames of the spherical interpolation from
+  the latent of seed 0 to that of seed 1, ``zoo sample ID --seed 0 --interpolate-to 1 --n 10 --nrow 10``;
+- ``curves.png``: the run's logged metrics from ``metrics.csv`` (:mod:`zoo.run_metrics`), one panel a metric.
+
+Every PNG records what it was drawn from in a PNG text chunk (``zoo-source``: the weights' sha256 and the
+``zoo sample`` command for the samples, the sha256 of ``metrics.csv`` for the curves), so ``zoo cards`` redraws exactly the figures whose
+source changed (a retrained checkpoint, a new metrics.csv) and ``zoo cards --check`` reports stale ones.
+Sampling is seeded and runs on the CPU, so the same weights give the same samples.png.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+from zoo.registry import PretrainedCfg, get_architecture
+from zoo.run_metrics import METRICS_NAME, Point, read_metrics_csv
+
+SAMPLES_NAME = "samples.png"
+INTERPOLATION_NAME = "interpolation.png"
+CURVES_NAME = "curves.png"
+FIGURE_NAMES = (SAMPLES_NAME, INTERPOLATION_NAME, CURVES_NAME, METRICS_NAME)  # what a card folder may show
+SOURCE_KEY = "zoo-source"
+SAMPLE_SEED, INTERPOLATE_TO, FRAMES = 0, 1, 10
+MAX_PANELS = 6
+
+
+# ------------------------------------------------------------------------------------------ what is drawn
+
+def is_image_generator(cfg: PretrainedCfg) -> bool:
+    return cfg.task == "image-generation" and hasattr(get_architecture(cfg.architecture), "sample")
+
+
+def has_interpolation(cfg: PretrainedCfg) -> bool:
+    return is_image_generator(cfg) and hasattr(get_architecture(cfg.architecture), "interpolate")
+
+
+def sample_count(cfg: PretrainedCfg) -> int:
+    """64 samples for images up to 32 pixels a side, 16 above (a 64x64 RGB grid of 64 is ~500 KB)."""
+    shape = cfg.model_args.get("image_shape") or cfg.extra.get("image_shape") or [cfg.model_args.get("image_size")]
+    return 64 if shape[-1] and shape[-1] <= 32 else 16
+
+
+def samples_command(cfg: PretrainedCfg) -> str:
+    return f"zoo sample {cfg.id} --n {sample_count(cfg)} --seed {SAMPLE_SEED} --out {SAMPLES_NAME}"
+
+
+def interpolation_command(cfg: PretrainedCfg) -> str:
+    return (f"zoo sample {cfg.id} --seed {SAMPLE_SEED} --interpolate-to {INTERPOLATE_TO} --n {FRAMES} "
+            f"--nrow {FRAMES} --out {INTERPOLATION_NAME}")
+
+
+def expected_sources(cfg: PretrainedCfg, folder: Path) -> dict[str, str]:
+    """Figure file name -> the source tag it must carry (only the figures this checkpoint should have)."""
+    expected = {}
+    if is_image_generator(cfg):  # the weights and the command that draws the same pixels
+        expected[SAMPLES_NAME] = f"{cfg.sha256} {samples_command(cfg)}"
+        if has_interpolation(cfg):
+            expected[INTERPOLATION_NAME] = f"{cfg.sha256} {interpolation_command(cfg)}"
+    if (folder / METRICS_NAME).is_file():
+        expected[CURVES_NAME] = hashlib.sha256((folder / METRICS_NAME).read_bytes()).hexdigest()
+    return expected
+
+
+def png_source(path: Path) -> str | None:
+    """The ``zoo-source`` tag of a PNG written here, or None (missing file, or drawn by something else)."""
+    from PIL import Image
+
+    if not path.is_file():
+        return None
+    with Image.open(path) as image:
+        return image.text.get(SOURCE_KEY) if hasattr(image, "text") else None
+
+
+def stale_figures(cfg: PretrainedCfg, folder: Path) -> list[Path]:
+    return [folder / name for name, source in expected_sources(cfg, folder).items()
+            if png_source(folder / name) != source]
+
+
+def write_figures(cfg: PretrainedCfg, folder: Path) -> list[Path]:
+    """Draw every stale or missing figure of one checkpoint folder; return the paths written."""
+    drawers: dict[str, Callable[[PretrainedCfg, Path], bytes]] = {
+        SAMPLES_NAME: _samples_png, INTERPOLATION_NAME: _interpolation_png, CURVES_NAME: _curves_png}
+    written = []
+    for path in stale_figures(cfg, folder):
+        write_bytes_atomic(path, drawers[path.name](cfg, folder))
+        written.append(path)
+    return written
+
+
+# ------------------------------------------------------------------------------------------ image grids
+
+def _grid_png(images, nrow: int, source: str) -> bytes:
+    from PIL import Image
+    from PIL.PngImagePlugin import PngInfo
+
+    from zoo.images import make_grid
+
+    info = PngInfo()
+    info.add_text(SOURCE_KEY, source)
+    out = io.BytesIO()
+    Image.fromarray(make_grid(images, nrow)).save(out, format="PNG", pnginfo=info, optimize=True)
+    return out.getvalue()
+
+
+def _load_on_cpu(cfg: PretrainedCfg):
+    from zoo.hub import load
+
+    return load(cfg.id).cpu()
+
+
+def _samples_png(cfg: PretrainedCfg, folder: Path) -> bytes:
+    import torch
+
+    with torch.no_grad():
+        images = _load_on_cpu(cfg).sample(sample_count(cfg), seed=SAMPLE_SEED)
+    return _grid_png(images, 8, f"{cfg.sha256} {samples_command(cfg)}")
+
+
+def _interpolation_png(cfg: PretrainedCfg, folder: Path) -> bytes:
+    import torch
+
+    with torch.no_grad():
+        frames = _load_on_cpu(cfg).interpolate(SAMPLE_SEED, INTERPOLATE_TO, steps=FRAMES)
+    return _grid_png(frames, FRAMES, f"{cfg.sha256} {interpolation_command(cfg)}")
+
+
+# ------------------------------------------------------------------------------------------ curves
+
+def _curves_png(cfg: PretrainedCfg, folder: Path) -> bytes:
+    csv_path = folder / METRICS_NAME
+    source = hashlib.sha256(csv_path.read_bytes()).hexdigest()
+    return draw_curves(read_metrics_csv(csv_path), cfg.id, source)
+
+
+def curve_metrics(points: list[Point]) -> list[str]:
+    """The metrics drawn: validation/test ones first, then training losses, at most :data:`MAX_PANELS`."""
+    names = sorted({p.metric for p in points}, key=lambda m: (not m.startswith(("val", "test")), m))
+    return names[:MAX_PANELS]
+
+
+def draw_curves(points: list[Point], title: str, source: str) -> bytes:
+    """One small panel per metric (value against optimizer step), as PNG bytes tagged with ``source``."""
+    names = curve_metrics(points)
+    cols = min(3, len(names))
+    rows = -(-len(names) // cols)
+    fig = _figure(3.0 * cols, 2.3 * rows)
+    for k, name in enumerate(names):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        series = [p for p in points if p.metric == name]
+        ax.plot([p.step for p in series], [p.value for p in series], lw=1.2, color="#1f77b4",
+                marker="o" if len(series) <= 20 else None, ms=3)
+        ax.set_title(name, fontsize=9)
+        ax.set_xlabel("step", fontsize=8)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    fig.suptitle(f"{title}: logged during training", fontsize=10)
+    return _png_bytes(fig, source)
+
+
+def _figure(width: float, height: float):
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=90, layout="constrained")
+
+
+def _png_bytes(fig, source: str) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="png", metadata={"Software": None, SOURCE_KEY: source})
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------------------------ families
+
+def loss_family_png(cfgs: list[PretrainedCfg], floor: float | None, title: str) -> bytes:
+    """FID per loss for one dataset's GANs: ours, the paper's (another protocol), and the protocol's floor.
+
+    ``floor`` is the FID of real images against real images under our protocol (the same sample counts): no
+    generator can be expected below it. The paper's numbers (best of a hyper-parameter search, 10k samples) are
+    on another scale; a loss without a paper number has no grey bar.
+    """
+    import numpy as np
+
+    cfgs = sorted(cfgs, key=lambda c: c.metric("fid").value)
+    ours = [c.metric("fid").value for c in cfgs]
+    paper = [next((p.value for p in c.paper_results if p.name == "fid"), np.nan) for c in cfgs]
+    x = np.arange(len(cfgs))
+    fig = _figure(7.5, 3.4)
+    ax = fig.add_subplot(1, 1, 1)
+    ax.bar(x - 0.2, ours, 0.4, label="ours (this protocol)", color="#1f77b4")
+    ax.bar(x + 0.2, paper, 0.4, label="paper (Lucic et al. 2018: best of a search, 10k samples)",
+           color="#bbbbbb", hatch="//", edgecolor="#777777")
+    for xi, value in zip(x, ours):
+        ax.annotate(f"{value:.0f}", (xi - 0.2, value), ha="center", va="bottom", fontsize=7)
+    for xi, value in zip(x, paper):
+        if np.isnan(value):
+            ax.annotate("no paper\nnumber", (xi + 0.2, floor or 10), ha="center", va="bottom", fontsize=6,
+                        color="#777777")
+    if floor is not None:
+        ax.axhline(floor, color="#d62728", ls="--", lw=1, label=f"real vs real, this protocol ({floor:.1f})")
+    ax.set_yscale("log")
+    ax.set_xticks(x, [c.id for c in cfgs], fontsize=8)
+    ax.set_ylabel("FID (log scale, lower is better)", fontsize=8)
+    ax.tick_params(axis="y", labelsize=7)
+    ax.legend(fontsize=7, loc="upper left")
+    ax.set_title(title, fontsize=10)
+    return _png_bytes(fig, loss_family_source(cfgs, floor))
+
+
+def loss_family_source(cfgs: list[PretrainedCfg], floor: float | None) -> str:
+    """The source tag of the loss-family figure: which weights, numbers and floor it shows."""
+    shown = sorted((c.id, c.sha256, c.metric("fid").value,
+                    [p.value for p in c.paper_results if p.name == "fid"]) for c in cfgs)
+    return hashlib.sha256(repr([shown, floor]).encode()).hexdigest()
+
+
+# ------------------------------------------------------------------------------------------ files
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write through a temporary file beside ``path`` and a rename: never a half-written figure."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
