@@ -41,3 +41,12 @@ def test_cards_show_their_figures_or_say_there_are_none():
     cora = render_card(get_pretrained_cfg("gcn-cora"))
     assert "samples.png" not in cora and "No training curves are shipped" in cora
 
+
+def test_a_status_is_the_first_thing_on_the_card():
+    import dataclasses
+
+    cfg = get_pretrained_cfg("gcn-cora")
+    assert "Warning" not in render_card(cfg)
+    card = render_card(dataclasses.replace(cfg, status="failed: a test"))
+    assert "> **Warning: failed: a test**" in card
+    assert card.index("Warning: failed") < card.index("## Results")

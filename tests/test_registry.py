@@ -45,3 +45,12 @@ def test_entry_with_missing_or_unknown_keys_is_rejected(tmp_path):
 def test_round_trip_through_dict():
     cfg = get_pretrained_cfg("gcn-cora")
     assert PretrainedCfg.from_dict(cfg.to_dict()) == cfg
+
+
+def test_status_marks_any_entry_and_defaults_to_working():
+    cfg = get_pretrained_cfg("gcn-cora")
+    assert cfg.status == ""
+    marked = PretrainedCfg.from_dict({**cfg.to_dict(), "status": "failed: a test"})
+    assert marked.status == "failed: a test" and PretrainedCfg.from_dict(marked.to_dict()) == marked
+    for entry in load_pretrained_cfgs().values():
+        assert len(entry.status) <= 55, f"{entry.id}: keep the status short, `zoo list` prints it on one line"

@@ -37,7 +37,7 @@ CARD_TEMPLATE = """---
 # {{ id }}
 
 {{ method }} trained on {{ dataset }}, shipped by [zoo]({{ repo_url }}).
-
+{{ status }}
 ```python
 import zoo
 model = zoo.load("{{ id }}")
@@ -160,6 +160,7 @@ def render_card(cfg: PretrainedCfg) -> str:
         model_args=cfg.model_args, task=cfg.task,
         split=cfg.split, paper=cfg.paper, license=cfg.license, dataset_license=cfg.dataset_license or "see dataset",
         notes=f"\n## Notes\n\n{cfg.notes}\n" if cfg.notes else "",
+        status=f"\n> **Warning: {cfg.status}**\n" if cfg.status else "",
     )
     return str(card).rstrip() + "\n"
 

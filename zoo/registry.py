@@ -120,6 +120,8 @@ class PretrainedCfg:
     tags: tuple[str, ...] = ()
     training: dict[str, Any] = field(default_factory=dict)  # hardware, wall time, epochs/steps, W&B run id
     notes: str = ""  # budget caveats and anything a user must know
+    status: str = ""  # "" for a working checkpoint; else a short line (<= 55 characters) a user must see first,
+    #                   e.g. "failed: draws grey noise"; `zoo list` and the top of the card show it; any id can be marked
     extra: dict[str, Any] = field(default_factory=dict)  # family-specific fields (units, image size ...)
 
     def metric(self, name: str) -> Metric:

@@ -62,3 +62,16 @@ def test_loading_weights_of_another_image_shape_says_what_differs(tmp_path):
     rgb28 = DCGANGenerator(28, 3, latent_dim=8, base_width=4)
     with pytest.raises(ImageShapeError, match="channels=3"):
         digits.load_state_dict(rgb28.state_dict())
+
+
+def test_spectral_norm_bounds_every_convolution_and_is_off_by_default():
+    plain = DCGANDiscriminator(image_size=28, channels=1, base_width=8, norm="none")
+    assert not any("parametrizations" in k for k in plain.state_dict())  # shipped critics keep their keys
+    critic = DCGANDiscriminator(image_size=28, channels=1, base_width=8, norm="none", spectral_norm=True)
+    for _ in range(30):  # one power iteration per training-mode forward
+        critic(torch.randn(2, 1, 28, 28))
+    convs = [m for m in critic.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert len(convs) == 3
+    for conv in convs:
+        sigma = torch.linalg.matrix_norm(conv.weight.detach().flatten(1), ord=2).item()
+        assert sigma == pytest.approx(1.0, abs=0.05)

@@ -83,3 +83,29 @@ def test_unknown_loss_and_bad_settings():
         GANSystem(loss="wassersteen", **TINY)
     with pytest.raises(ValueError, match="n_critic"):
         GANSystem(n_critic=0, **TINY)
+
+
+def test_instance_noise_is_off_by_default_and_anneals_linearly():
+    images = torch.zeros(256, 1, 28, 28)
+    assert GAN(**TINY).perturb(images) is images
+    system = GAN(**TINY, instance_noise=0.5, instance_noise_anneal_steps=100)
+    assert system.perturb(images).std().item() == pytest.approx(0.5, rel=0.05)
+    system.generator_steps = 50
+    assert system.instance_noise_std() == pytest.approx(0.25)
+    system.generator_steps = 150
+    assert system.instance_noise_std() == 0.0 and system.perturb(images) is images
+    assert GAN(**TINY, instance_noise=0.5).instance_noise_std() == 0.5  # no annealing: constant
+    with pytest.raises(ValueError, match="instance_noise"):
+        GAN(**TINY, instance_noise=-0.1)
+
+
+def test_the_discriminator_sees_noisy_real_and_fake_images(tmp_path):
+    system = GAN(**TINY, instance_noise=0.5)
+    seen = []
+    system.critic.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach().clone()))
+    zeros = DataLoader(torch.zeros(4, 1, 28, 28), batch_size=4)
+    pl.Trainer(max_epochs=1, logger=False, enable_progress_bar=False, enable_model_summary=False,
+               default_root_dir=tmp_path, accelerator="cpu", enable_checkpointing=False).fit(system, zeros)
+    assert len(seen) == 3  # real and fake in the critic step, fake in the generator step
+    assert seen[0].std().item() == pytest.approx(0.5, rel=0.1)  # the all-zero real batch, plus noise
+    assert all(x.abs().max() > 1 for x in seen[1:])  # fakes lie in [-1, 1]; only the noise leaves that range

@@ -124,9 +124,13 @@ class DCGANDiscriminator(nn.Module):
     channels: input channels, 1 or 3.
     base_width: channels of the first layer, doubling at each downsampling (paper: 64).
     norm: ``"batch"``, ``"layer"`` (use it for WGAN-GP) or ``"none"``; never on the first layer (paper).
+    spectral_norm: divide every convolution's weight by its largest singular value, estimated by one power
+        iteration per step (Miyato et al., "Spectral Normalization for GANs", ICLR 2018, eq. 8), which bounds
+        the discriminator's Lipschitz constant; False (the default) for the plain DCGAN discriminator.
     """
 
-    def __init__(self, image_size: int = 64, channels: int = 3, base_width: int = 64, norm: str = "batch"):
+    def __init__(self, image_size: int = 64, channels: int = 3, base_width: int = 64, norm: str = "batch",
+                 spectral_norm: bool = False):
         super().__init__()
         _check_channels(channels)
         start, downs = _layout(image_size)
@@ -142,6 +146,10 @@ class DCGANDiscriminator(nn.Module):
         layers.append(nn.Conv2d(width, 1, start, 1, 0))
         self.main = nn.Sequential(*layers)
         self.reset_parameters()
+        if spectral_norm:
+            for layer in self.main:
+                if isinstance(layer, nn.Conv2d):
+                    nn.utils.parametrizations.spectral_norm(layer)
 
     def reset_parameters(self) -> None:
         _dcgan_init(self)

@@ -63,6 +63,13 @@ class GANSystem(pl.LightningModule):
     clip_value: clamp the critic's weights to [-c, c] after each of its steps (WGAN); None for no clipping.
     gp_weight: lambda of the gradient penalty (WGAN-GP); 0 for none.
     pretrain_critic_steps: train only the discriminator for this many first batches.
+    instance_noise: std sigma of Gaussian noise added to every image the discriminator sees, real and fake, in
+        both players' steps (Sønderby et al. 2016, "Amortised MAP Inference for Image Super-resolution",
+        sec. 3.2; Arjovsky & Bottou 2017, "Towards Principled Methods for Training GANs", sec. 3.1): it makes
+        the supports of p_data * N(0, sigma^2) and p_g * N(0, sigma^2) overlap, so D cannot separate them
+        perfectly early on and D(G(z)) does not collapse to 0, where the minimax generator's gradient
+        sigma(D(G(z))) dD/dtheta vanishes. 0 (the default) for none.
+    instance_noise_anneal_steps: decay sigma linearly to 0 over this many generator steps (0: constant sigma).
     sample_every_n_epochs: log a grid of ``num_sample_images`` fixed-seed samples every this many epochs (0: never).
     num_sample_images: images in the logged grid.
     fid_every_n_epochs: compute FID/KID of the generator every this many epochs (0: never); needs
@@ -75,7 +82,8 @@ class GANSystem(pl.LightningModule):
                  critic_architecture: str = "dcgan_discriminator", critic_args: dict[str, Any] | None = None,
                  loss: str = "non_saturating", n_critic: int = 1, optimizer: str = "adam", lr_g: float = 2e-4,
                  lr_d: float = 2e-4, betas: tuple[float, float] = (0.5, 0.999), clip_value: float | None = None,
-                 gp_weight: float = 0.0, pretrain_critic_steps: int = 0, sample_every_n_epochs: int = 1,
+                 gp_weight: float = 0.0, pretrain_critic_steps: int = 0, instance_noise: float = 0.0,
+                 instance_noise_anneal_steps: int = 0, sample_every_n_epochs: int = 1,
                  num_sample_images: int = 64, fid_every_n_epochs: int = 0, fid_num_samples: int = 500,
                  fid_num_real: int = 1000, init_from: str | None = None):
         super().__init__()
@@ -84,6 +92,9 @@ class GANSystem(pl.LightningModule):
         get_loss(loss)  # fail at construction on an unknown name
         if n_critic < 1:
             raise ValueError(f"n_critic must be at least 1, got {n_critic}")
+        if instance_noise < 0 or instance_noise_anneal_steps < 0:
+            raise ValueError(f"instance_noise ({instance_noise}) and instance_noise_anneal_steps "
+                             f"({instance_noise_anneal_steps}) must be >= 0")
         if optimizer not in ("adam", "rmsprop"):
             raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {optimizer!r}")
         model_args = dict(model_args or {})
@@ -113,6 +124,16 @@ class GANSystem(pl.LightningModule):
     def _noise(self, n: int) -> Tensor:
         return torch.randn(n, self.net.latent_dim, device=self.device)
 
+    def instance_noise_std(self) -> float:
+        """The current instance-noise sigma: ``instance_noise``, decayed linearly over the anneal steps."""
+        sigma, anneal = self.hparams.instance_noise, self.hparams.instance_noise_anneal_steps
+        return sigma * max(0.0, 1.0 - self.generator_steps / anneal) if anneal else sigma
+
+    def perturb(self, images: Tensor) -> Tensor:
+        """``images`` as the discriminator sees them: plus N(0, sigma^2) instance noise when it is on."""
+        sigma = self.instance_noise_std()
+        return images + sigma * torch.randn_like(images) if sigma > 0 else images
+
     def _check_finite(self, name: str, value: Tensor) -> None:
         if not torch.isfinite(value):
             raise NonFiniteLossError(
@@ -125,7 +146,7 @@ class GANSystem(pl.LightningModule):
         opt_d = self.optimizers()[1]
         with torch.no_grad():
             fake = self.net(self._noise(real.shape[0]))
-        real_scores, fake_scores = self.critic(real), self.critic(fake)
+        real_scores, fake_scores = self.critic(self.perturb(real)), self.critic(self.perturb(fake))
         adversarial = self.loss_fns.discriminator(real_scores, fake_scores)
         logs = {"train/d_loss": adversarial}
         loss = adversarial
@@ -148,7 +169,7 @@ class GANSystem(pl.LightningModule):
     def generator_step(self, batch_size: int) -> dict[str, Tensor]:
         opt_g = self.optimizers()[0]
         self.toggle_optimizer(opt_g)  # the critic's weights need no gradients here
-        loss = self.loss_fns.generator(self.critic(self.net(self._noise(batch_size))))
+        loss = self.loss_fns.generator(self.critic(self.perturb(self.net(self._noise(batch_size)))))
         self._check_finite("generator", loss)
         opt_g.zero_grad(set_to_none=True)
         self.manual_backward(loss)
