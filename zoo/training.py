@@ -225,7 +225,8 @@ class ZooCLI(LightningCLI):
         if trainer_cfg.get("logger") in (None, True):
             kwargs["logger"] = make_wandb_logger(run_dir, self.run_name)
         callbacks = list(trainer_cfg.get("callbacks") or []) + self.extra_callbacks
-        if not any(isinstance(c, ModelCheckpoint) for c in callbacks):
+        checkpointing = trainer_cfg.get("enable_checkpointing") is not False
+        if checkpointing and not any(isinstance(c, ModelCheckpoint) for c in callbacks):
             # save_top_k=1 without a monitor keeps the latest epoch; Lightning 2.6 writes last.ckpt only
             # alongside a top-k save, so save_top_k=0 would leave nothing to resume from mid-run.
             callbacks.append(ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=1))

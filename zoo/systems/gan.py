@@ -38,16 +38,15 @@ import torch
 from lightning.pytorch.utilities import rank_zero_warn
 from torch import Tensor
 
+from zoo.callbacks import NonFiniteLossError
 from zoo.hub import load_state_into
 from zoo.losses import get_loss, gradient_penalty
 from zoo.registry import create_model
+from zoo.systems.step_logs import log_when_due, logging_due
+
+__all__ = ["GANSystem", "GAN", "NSGAN", "LSGAN", "HingeGAN", "WGAN", "WGANGP", "NonFiniteLossError"]
 
 SAMPLE_SEED = 0  # the fixed latents of the logged sample grids, so grids are comparable across epochs
-
-
-class NonFiniteLossError(FloatingPointError):
-    """A loss became NaN or infinite; training stops and the last good checkpoint is kept."""
-
 
 class GANSystem(pl.LightningModule):
     """Args:
@@ -163,7 +162,8 @@ class GANSystem(pl.LightningModule):
                 for p in self.critic.parameters():
                     p.clamp_(-self.hparams.clip_value, self.hparams.clip_value)
         self.critic_steps += 1
-        logs["train/d_real"], logs["train/d_fake"] = real_scores.mean(), fake_scores.mean()
+        if logging_due(self):  # two reductions nobody reads on the other steps
+            logs["train/d_real"], logs["train/d_fake"] = real_scores.mean(), fake_scores.mean()
         return logs
 
     def generator_step(self, batch_size: int) -> dict[str, Tensor]:
@@ -186,8 +186,7 @@ class GANSystem(pl.LightningModule):
             logs.update(self.generator_step(real.shape[0]))
         logs["train/generator_steps"] = float(self.generator_steps)
         logs["train/critic_steps"] = float(self.critic_steps)
-        self.log_dict({k: v.detach() if torch.is_tensor(v) else v for k, v in logs.items()},
-                      prog_bar=False, batch_size=real.shape[0])
+        log_when_due(self, logs, prog_bar=False, batch_size=real.shape[0])
 
     def configure_optimizers(self):
         hp = self.hparams

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from zoo.hub import load_state_into
 from zoo.registry import create_model
+from zoo.systems.step_logs import log_when_due
 
 
 class MoleculeRegression(pl.LightningModule):
@@ -106,7 +107,7 @@ class MoleculeRegression(pl.LightningModule):
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
         loss, _ = self._loss(batch)
-        self.log("train/loss", loss, batch_size=batch.num_graphs, prog_bar=True)
+        log_when_due(self, {"train/loss": loss}, batch_size=batch.num_graphs, prog_bar=True)
         return loss
 
     def on_validation_epoch_start(self) -> None:

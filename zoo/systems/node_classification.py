@@ -16,6 +16,7 @@ from torch_geometric.data import Data
 
 from zoo.hub import load_state_into
 from zoo.registry import create_model
+from zoo.systems.step_logs import log_when_due
 
 
 class NodeClassificationSystem(pl.LightningModule):
@@ -30,6 +31,7 @@ class NodeClassificationSystem(pl.LightningModule):
     def __init__(self, architecture: str = "gcn", model_args: dict[str, Any] | None = None, lr: float = 0.01,
                  weight_decay: float = 5e-4, init_from: str | None = None):
         super().__init__()
+        self._train_nodes: int | None = None
         self.save_hyperparameters()
         self.net = create_model(architecture, **(model_args or {}))
         if init_from:
@@ -48,7 +50,9 @@ class NodeClassificationSystem(pl.LightningModule):
         self._check_fits(data)
         logits = self(data)
         loss = F.cross_entropy(logits[data.train_mask], data.y[data.train_mask])
-        self.log("train/loss", loss, batch_size=int(data.train_mask.sum()))
+        if self._train_nodes is None:  # one host sync for the whole run, not one per step
+            self._train_nodes = int(data.train_mask.sum())
+        log_when_due(self, {"train/loss": loss}, batch_size=self._train_nodes)
         return loss
 
     def _evaluate(self, data: Data, split: str) -> None:

@@ -1,0 +1,382 @@
+"""Training throughput of every family through ``zoo train`` and through a plain PyTorch loop, on one device.
+
+    python bench/throughput.py --device cpu --quick            # < 3 minutes on 2 CPU cores
+    python bench/throughput.py --device cuda --precision bf16-mixed --device-resident --out throughput.jsonl
+
+For each family the same recipe is built twice from its YAML: once run by :func:`zoo.training.fit` (the path
+every shipped checkpoint comes from: LightningCLI, the zoo's callbacks, the W&B logger (``WANDB_MODE=disabled``
+here unless set), Lightning's loop), and once as a plain loop over the *same* model objects, loss functions,
+optimiser settings, batches and precision, written with torch alone. Both are timed over the same steady-state
+window (``--warmup`` steps skipped, ``--steps`` timed, device synchronised at both ends), alternating
+``--repeats`` times, best of each kept (on a shared machine the best is the least disturbed). Inside the zoo
+window: no checkpoint, no validation and no progress bar (all outside a training step's cost).
+
+One JSON line per family: ``family, device, precision, batch_size, samples_per_step, zoo_samples_per_s,
+plain_samples_per_s, ratio`` (zoo / plain), and ``matmul_flops_per_step`` (forward + backward of one plain step,
+counted by ``torch.utils.flop_counter``), ``achieved_tflops`` (of the zoo path), ``peak_tflops`` (a large
+matrix multiply measured in the same run: bf16 on a GPU, fp32 on a CPU) and ``fraction_of_peak``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Callable
+
+import torch
+import torch.nn.functional as F
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+# ---------------------------------------------------------------------------------------------- families
+
+@dataclass
+class Family:
+    name: str
+    recipe: str
+    plain: Callable  # (model, datamodule, device, autocast) -> (step_fn, samples_per_step)
+    overrides: list[str] = field(default_factory=list)
+    quick: list[str] = field(default_factory=list)  # extra overrides for --quick (smaller data, not a smaller model)
+
+
+def _gan_plain(system, batches, device, autocast):
+    """GANSystem's algorithm: one critic step per batch (+ penalty, clipping), a generator step every n_critic."""
+    from zoo.losses import get_loss, gradient_penalty
+
+    hp = system.hparams
+    G, D = system.net.to(device).train(), system.critic.to(device).train()
+    losses = get_loss(hp.loss)
+    opt_g, opt_d = system.configure_optimizers()
+    state = {"critic_steps": 0}
+
+    def step():
+        real = next(batches)
+        with autocast():
+            with torch.no_grad():
+                fake = G(torch.randn(real.shape[0], G.latent_dim, device=device))
+            loss = losses.discriminator(D(real), D(fake))
+            if hp.gp_weight:
+                loss = loss + hp.gp_weight * gradient_penalty(D, real, fake)
+        opt_d.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_d.step()
+        if hp.clip_value is not None:
+            with torch.no_grad():
+                for p in D.parameters():
+                    p.clamp_(-hp.clip_value, hp.clip_value)
+        state["critic_steps"] += 1
+        if state["critic_steps"] % hp.n_critic == 0:
+            D.requires_grad_(False)
+            with autocast():
+                g_loss = losses.generator(D(G(torch.randn(real.shape[0], G.latent_dim, device=device))))
+            opt_g.zero_grad(set_to_none=True)
+            g_loss.backward()
+            opt_g.step()
+            D.requires_grad_(True)
+
+    return step
+
+
+def _gcn_plain(system, batches, device, autocast):
+    net = system.net.to(device).train()
+    optimizer = system.configure_optimizers()
+
+    def step():
+        data = next(batches)
+        with autocast():
+            logits = net(data.x, data.edge_index)
+            loss = F.cross_entropy(logits[data.train_mask], data.y[data.train_mask])
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def _regression_plain(system, batches, device, autocast):
+    net = system.net.to(device).train()
+    optimizer = torch.optim.Adam(net.parameters(), lr=system.hparams.lr, weight_decay=system.hparams.weight_decay)
+    loss_fn = F.mse_loss if system.hparams.loss == "mse" else F.l1_loss
+
+    def step():
+        batch = next(batches)
+        with autocast():
+            standardised = net.forward_standardised(batch)
+            target = (batch.y.view_as(standardised) - net.target_mean) / net.target_std
+            loss = loss_fn(standardised, target)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def _aae_plain(system, batches, device, autocast):
+    """AAESystem's joint (MOSES) schedule: one autoencoder step on reconstruction + regularisation, then D."""
+    net, disc = system.net.to(device).train(), system.discriminator.to(device).train()
+    hp = system.hparams
+    opt_ae, opt_d = system.configure_optimizers()[:2] if not hp.lr_step_epochs else \
+        system.configure_optimizers()[0][:2]
+    if not hp.joint_regularization:
+        raise SystemExit("the AAE plain loop implements the joint schedule of the SMILES recipe")
+
+    def step():
+        batch = next(batches)
+        x = net.encode_strings(batch).to(device) if isinstance(batch[0], str) else batch
+        with autocast():
+            z = net.encode(x)
+            loss = net.reconstruction_loss(x, z) + hp.regularization_weight * system.adversarial.generator(disc(z))
+        opt_ae.zero_grad(set_to_none=True)
+        loss.backward()
+        opt_ae.step()
+        for _ in range(hp.discriminator_steps):
+            with autocast():
+                d_loss = system.adversarial.discriminator(disc(net.prior.sample(z.shape[0], device=device)),
+                                                          disc(z.detach()))
+            opt_d.zero_grad(set_to_none=True)
+            d_loss.backward()
+            opt_d.step()
+
+    return step
+
+
+FAMILIES = [
+    Family("dcgan28-gan", "recipes/gan/nsgan-mnist.yaml", _gan_plain, quick=["--data.init_args.limit=8192"]),
+    Family("dcgan64-wgan-gp", "recipes/wgan-gp/celeba.yaml", _gan_plain,
+           quick=["--data.init_args.limit=512", "--data.init_args.batch_size=16"]),
+    Family("gcn", "recipes/gcn/cora.yaml", _gcn_plain),
+    # without validation in the window, a plateau schedule has nothing to read: the schedule is per epoch anyway
+    Family("nfp", "recipes/nfp/esol.yaml", _regression_plain, overrides=["--model.init_args.scheduler=none"]),
+    Family("mpnn", "recipes/mpnn/qm9-mu.yaml", _regression_plain,
+           overrides=["--data.init_args.num_workers=0", "--model.init_args.scheduler=none"],
+           quick=["--data.init_args.limit=1500", "--data.init_args.num_val=100", "--data.init_args.num_test=100",
+                  "--data.init_args.batch_size=32"]),
+    Family("smiles-aae", "recipes/aae/moses.yaml", _aae_plain,
+           quick=["--data.init_args.train_size=4096", "--data.init_args.val_size=128"]),
+]
+
+# What the timed window leaves out on both paths: checkpoints, validation, the progress bar.
+BENCH_OVERRIDES = ["--trainer.enable_checkpointing=false", "--trainer.limit_val_batches=0",
+                   "--trainer.num_sanity_val_steps=0", "--trainer.enable_progress_bar=false",
+                   "--trainer.enable_model_summary=false", "--trainer.callbacks=[]", "--trainer.max_time=null",
+                   "--trainer.max_epochs=100000", "--trainer.limit_train_batches=null"]
+
+
+# ---------------------------------------------------------------------------------------------- timing
+
+def _sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+class WindowTimer:
+    """A Lightning callback timing batches ``warmup .. warmup + steps`` and then stopping the run."""
+
+    def __new__(cls, *args, **kwargs):
+        from lightning.pytorch import Callback
+
+        class _Timer(Callback):
+            def __init__(self, warmup: int, steps: int):
+                self.warmup, self.steps, self.seen = warmup, steps, 0
+                self.t0 = self.t1 = None
+
+            def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+                if self.seen == self.warmup:
+                    _sync(pl_module.device)
+                    self.t0 = time.perf_counter()
+                elif self.seen == self.warmup + self.steps:
+                    _sync(pl_module.device)
+                    self.t1 = time.perf_counter()
+                    trainer.should_stop = True  # this batch still runs, outside the window
+                self.seen += 1
+
+        return _Timer(*args, **kwargs)
+
+
+def _looping(iterable_factory: Callable):
+    while True:
+        yield from iterable_factory()
+
+
+def _samples(batch: Any) -> int:
+    if torch.is_tensor(batch):
+        return batch.shape[0]
+    if isinstance(batch, (list, tuple)):
+        return len(batch)
+    if hasattr(batch, "num_graphs") and getattr(batch, "train_mask", None) is None:
+        return int(batch.num_graphs)
+    return int(batch.num_nodes)  # full-graph node classification: every node is a sample
+
+
+def time_zoo(family: Family, args, overrides: list[str]) -> float:
+    """Seconds per step in the window, through zoo.training.fit."""
+    from zoo.training import fit
+
+    timer = WindowTimer(args.warmup, args.steps)
+    with tempfile.TemporaryDirectory() as runs:
+        fit(REPO / family.recipe, overrides, device=args.lightning_device, precision=args.precision,
+            callbacks=[timer], runs_dir=runs, verbose=False)
+    if timer.t1 is None:
+        raise RuntimeError(f"{family.name}: the zoo run ended before {args.warmup + args.steps} steps")
+    return (timer.t1 - timer.t0) / args.steps
+
+
+def time_plain(family: Family, args, overrides: list[str]) -> tuple[float, int, float]:
+    """Seconds per step in the window of the plain loop; samples per step; matmul FLOPs per step."""
+    from zoo.training import train
+
+    cli = train(REPO / family.recipe, [*overrides, "--trainer.logger=false"], run=False)
+    system, dm = cli.model, cli.datamodule
+    device = torch.device(args.torch_device)
+    # The datamodule builds device-resident loaders on its trainer's device; the plain loop has no trainer,
+    # so it is given the one fact it reads.
+    dm.trainer = SimpleNamespace(strategy=SimpleNamespace(root_device=device))
+    dm.setup("fit")
+    if hasattr(system.net, "target_mean") and hasattr(dm, "train_targets"):
+        y = dm.train_targets().float()
+        system.net.target_mean.copy_(y.mean(0))
+        system.net.target_std.copy_(y.std(0).clamp_min(1e-8))
+    loader = dm.train_dataloader()
+    moved = (lambda b: b.to(device) if hasattr(b, "to") else b)
+    batches = (moved(b) for b in _looping(lambda: iter(loader)))
+    bf16 = args.precision == "bf16-mixed"
+    autocast = (lambda: torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16))
+    step = family.plain(system, batches, device, autocast)
+    first = next(iter(loader))
+    samples = _samples(first)
+    with MatmulFlops() as counter:
+        step()
+    flops = counter.total
+    for _ in range(args.warmup):
+        step()
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(args.steps):
+        step()
+    _sync(device)
+    return (time.perf_counter() - t0) / args.steps, samples, flops
+
+
+class MatmulFlops:
+    """Counts the FLOPs of matrix products and convolutions (torch's own formulas, ``flop_registry``) of what
+    runs inside it, at the dispatcher, so double backward (the gradient penalty) is counted too; torch's
+    ``FlopCounterMode`` tracks modules with hooks that ``autograd.grad(create_graph=True)`` does not support."""
+
+    def __enter__(self):
+        from torch.utils._python_dispatch import TorchDispatchMode
+        from torch.utils.flop_counter import flop_registry
+
+        counter = self
+
+        class _Mode(TorchDispatchMode):
+            def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+                kwargs = kwargs or {}
+                out = func(*args, **kwargs)
+                formula = flop_registry.get(func._overloadpacket)
+                if formula is not None:
+                    counter.total += formula(*args, **kwargs, out_val=out)
+                return out
+
+        self.total = 0
+        self._mode = _Mode()
+        self._mode.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._mode.__exit__(*exc)
+
+
+def peak_tflops(device: torch.device) -> float:
+    """A large matrix multiply's rate on this device: bf16 on a GPU, fp32 on a CPU (the dtype it runs fastest)."""
+    n, dtype, reps = (8192, torch.bfloat16, 20) if device.type == "cuda" else (1024, torch.float32, 5)
+    a, b = torch.randn(n, n, device=device, dtype=dtype), torch.randn(n, n, device=device, dtype=dtype)
+    a @ b
+    _sync(device)
+    t0 = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    _sync(device)
+    return 2 * n ** 3 * reps / (time.perf_counter() - t0) / 1e12
+
+
+def measure(family: Family, args) -> dict[str, Any]:
+    overrides = [*family.overrides, *(family.quick if args.quick else []), *BENCH_OVERRIDES]
+    if args.device_resident and family.name not in ("gcn", "smiles-aae"):
+        overrides.append("--data.init_args.device_resident=true")
+    zoo_times, plain_times = [], []
+    samples = flops = None
+    for _ in range(args.repeats):
+        step_time, samples, flops = time_plain(family, args, overrides)
+        plain_times.append(step_time)
+        zoo_times.append(time_zoo(family, args, overrides))
+    device = torch.device(args.torch_device)
+    zoo_rate, plain_rate = samples / min(zoo_times), samples / min(plain_times)
+    peak = args.peak
+    achieved = flops / min(zoo_times) / 1e12
+    return {"family": family.name, "recipe": family.recipe, "device": _device_name(device),
+            "precision": args.precision, "device_resident": bool(args.device_resident
+                                                                 and family.name not in ("gcn", "smiles-aae")),
+            "samples_per_step": samples, "zoo_samples_per_s": round(zoo_rate, 2),
+            "plain_samples_per_s": round(plain_rate, 2), "ratio": round(zoo_rate / plain_rate, 3),
+            "zoo_steps_per_s": round(1 / min(zoo_times), 2), "matmul_flops_per_step": flops,
+            "achieved_tflops": round(achieved, 4), "peak_tflops": round(peak, 3),
+            "fraction_of_peak": round(achieved / peak, 4), "steps": args.steps, "repeats": args.repeats,
+            "threads": torch.get_num_threads()}
+
+
+def _device_name(device: torch.device) -> str:
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    parser.add_argument("--precision", default="32-true", choices=["32-true", "bf16-mixed"])
+    parser.add_argument("--device-resident", action="store_true", help="datasets held and batched on the device")
+    parser.add_argument("--quick", action="store_true", help="small data subsets and few steps (< 3 min on 2 cores)")
+    parser.add_argument("--families", default=",".join(f.name for f in FAMILIES))
+    parser.add_argument("--warmup", type=int, default=None)
+    parser.add_argument("--steps", type=int, default=None)
+    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
+    parser.add_argument("--out", default=None, help="also append the JSON lines to this file")
+    args = parser.parse_args(argv)
+    args.warmup = args.warmup if args.warmup is not None else (3 if args.quick else 20)
+    args.steps = args.steps if args.steps is not None else (12 if args.quick else 200)
+    args.repeats = args.repeats if args.repeats is not None else (2 if args.quick else 3)
+    args.torch_device = args.device
+    args.lightning_device = "gpu" if args.device == "cuda" else "cpu"
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    os.environ.setdefault("WANDB_MODE", "disabled")
+    args.peak = peak_tflops(torch.device(args.device))
+    chosen = set(args.families.split(","))
+    unknown = chosen - {f.name for f in FAMILIES}
+    if unknown:
+        parser.error(f"unknown families {sorted(unknown)}; choose from {[f.name for f in FAMILIES]}")
+    for family in FAMILIES:
+        if family.name not in chosen:
+            continue
+        started = time.perf_counter()
+        row = measure(family, args)
+        row["seconds"] = round(time.perf_counter() - started, 1)
+        line = json.dumps(row)
+        print(line, flush=True)
+        if args.out:
+            with open(args.out, "a") as f:
+                f.write(line + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

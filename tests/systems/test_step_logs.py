@@ -1,0 +1,61 @@
+"""Per-step metrics are computed and logged only on the steps Lightning writes, and none of those is lost."""
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch.loggers import Logger
+
+from zoo.systems.step_logs import log_when_due
+
+
+class RecordingLogger(Logger):
+    def __init__(self):
+        super().__init__()
+        self.steps: list[tuple[int, set]] = []
+
+    name, version = "rec", "0"
+
+    def log_metrics(self, metrics, step=None):
+        self.steps.append((step, set(metrics)))
+
+    def log_hyperparams(self, params, *args, **kwargs):
+        pass
+
+
+class Toy(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.layer = torch.nn.Linear(2, 1)
+        self.computed = 0
+
+    def training_step(self, batch, batch_idx):
+        loss = self.layer(batch).pow(2).mean()
+
+        def metrics():
+            self.computed += 1
+            return {"train/loss": loss}
+
+        log_when_due(self, metrics, batch_size=batch.shape[0])
+        return loss
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+def run(log_every: int, logger=None):
+    model = Toy()
+    trainer = pl.Trainer(max_steps=12, log_every_n_steps=log_every, logger=logger or RecordingLogger(),
+                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(model, torch.utils.data.DataLoader(torch.randn(64, 2), batch_size=4))
+    return model, trainer.logger
+
+
+def test_metrics_are_computed_only_on_logged_steps_and_every_logged_step_has_them():
+    model, logger = run(log_every=4)
+    logged = [step for step, keys in logger.steps if "train/loss" in keys]
+    assert logged == [3, 7, 11]  # Lightning's own schedule for log_every_n_steps=4
+    assert model.computed == 3
+
+
+def test_every_step_when_asked():
+    model, logger = run(log_every=1)
+    assert model.computed == 12 and len([s for s, k in logger.steps if "train/loss" in k]) == 12
