@@ -24,11 +24,17 @@ INDEX_NAME = "MODEL_CARDS.md"
 FAMILY_FIGURES = "docs/figures"  # relative to the repository root, beside MODEL_CARDS.md
 GAN_FAMILY_FIGURE = "gan-loss-family-mnist.png"
 _CITATION = re.compile(r"\s*\([^()]*\b(?:19|20)\d\d\b[^()]*\)")  # "(Kipf & Welling 2017)"
+_DETAIL = re.compile(r"\s*\([^()]*\)")
 
 
 def without_citations(text: str) -> str:
     """``"GCN (Kipf & Welling 2017)"`` -> ``"GCN"``: for listings; the card and `zoo info` keep the citation."""
     return _CITATION.sub("", text)
+
+
+def without_details(text: str) -> str:
+    """``"MNIST (60,000 training digits)"`` -> ``"MNIST"``: for listings; the card keeps the details."""
+    return _DETAIL.sub("", text)
 
 CARD_TEMPLATE = """---
 {{ card_data }}
@@ -128,8 +134,8 @@ def _samples(cfg: PretrainedCfg) -> str:
 def _curves(cfg: PretrainedCfg) -> str:
     csv_path = checkpoints_dir() / cfg.id / METRICS_NAME
     if not csv_path.is_file():
-        return ("No training curves are shipped with this checkpoint: its run's logged metrics were not kept, only "
-                "the final numbers above. `zoo cards --curves "
+        return ("No training curves are shipped with this checkpoint: the metrics of the run that made it were not "
+                "logged or not kept, only its final numbers above. `zoo cards --curves "
                 f"{cfg.id} RUN_DIR` copies the metrics a `zoo train` run logged (its W&B files) into "
                 f"`{METRICS_NAME}` here and draws them.")
     points = read_metrics_csv(csv_path)
@@ -180,12 +186,12 @@ def render_index(cfgs: dict[str, PretrainedCfg]) -> str:
     for cfg in cfgs.values():
         m = cfg.metrics[0] if cfg.metrics else None
         status = getattr(cfg, "status", "")  # e.g. a failed run kept as a record
-        ours = (_fmt(m.value, m.std) if m else "–") + (f" (**{status}**)" if status else "")
+        ours = (_fmt(m.value, m.std) if m else "–") + (f" (**{status.split(':')[0]}**)" if status else "")
         paper = "; ".join(f"{_fmt(p.value, p.std)} ({_short_citation(p.citation)})"
                           for p in _matching(cfg.paper_results, m)) if m else ""
         metric = f"{m.name}{f' ({m.unit})' if m.unit else ''}, {m.split}" if m else "–"
         lines.append(f"| [{cfg.id}](checkpoints/{cfg.id}/README.md) | {without_citations(cfg.method)} | "
-                     f"{cfg.dataset} | {metric} | {ours} | {paper or '–'} |")
+                     f"{without_details(cfg.dataset)} | {metric} | {ours} | {paper or '–'} |")
     lines += _gan_family_section(cfgs)
     return "\n".join(lines) + "\n"
 

@@ -9,8 +9,9 @@ In each checkpoint folder (exact names: ``zoo push`` uploads them with the card,
 - ``curves.png``: the run's logged metrics from ``metrics.csv`` (:mod:`zoo.run_metrics`), one panel a metric.
 
 Every PNG records what it was drawn from in a PNG text chunk (``zoo-source``: the weights' sha256 and the
-``zoo sample`` command for the samples, the sha256 of ``metrics.csv`` for the curves), so ``zoo cards`` redraws exactly the figures whose
-source changed (a retrained checkpoint, a new metrics.csv) and ``zoo cards --check`` reports stale ones.
+``zoo sample`` command for the samples; the sha256 of ``metrics.csv`` and :data:`FIGURE_STYLE` for the curves),
+so ``zoo cards`` redraws exactly the figures whose source changed (a retrained checkpoint, a new metrics.csv)
+and ``zoo cards --check`` reports stale ones.
 Sampling is seeded and runs on the CPU, so the same weights give the same samples.png.
 """
 
@@ -33,6 +34,7 @@ FIGURE_NAMES = (SAMPLES_NAME, INTERPOLATION_NAME, CURVES_NAME, METRICS_NAME)  # 
 SOURCE_KEY = "zoo-source"
 SAMPLE_SEED, INTERPOLATE_TO, FRAMES = 0, 1, 10
 MAX_PANELS = 6
+FIGURE_STYLE = 3  # part of the drawn figures' source tags: bump it when the drawing code changes, to redraw them
 
 
 # ------------------------------------------------------------------------------------------ what is drawn
@@ -68,7 +70,7 @@ def expected_sources(cfg: PretrainedCfg, folder: Path) -> dict[str, str]:
         if has_interpolation(cfg):
             expected[INTERPOLATION_NAME] = f"{cfg.sha256} {interpolation_command(cfg)}"
     if (folder / METRICS_NAME).is_file():
-        expected[CURVES_NAME] = hashlib.sha256((folder / METRICS_NAME).read_bytes()).hexdigest()
+        expected[CURVES_NAME] = _curves_source(folder / METRICS_NAME)
     return expected
 
 
@@ -139,8 +141,11 @@ def _interpolation_png(cfg: PretrainedCfg, folder: Path) -> bytes:
 
 def _curves_png(cfg: PretrainedCfg, folder: Path) -> bytes:
     csv_path = folder / METRICS_NAME
-    source = hashlib.sha256(csv_path.read_bytes()).hexdigest()
-    return draw_curves(read_metrics_csv(csv_path), cfg.id, source)
+    return draw_curves(read_metrics_csv(csv_path), cfg.id, _curves_source(csv_path))
+
+
+def _curves_source(csv_path: Path) -> str:
+    return f"{hashlib.sha256(csv_path.read_bytes()).hexdigest()} style {FIGURE_STYLE}"
 
 
 def curve_metrics(points: list[Point]) -> list[str]:
@@ -154,12 +159,15 @@ def draw_curves(points: list[Point], title: str, source: str) -> bytes:
     names = curve_metrics(points)
     cols = min(3, len(names))
     rows = -(-len(names) // cols)
-    fig = _figure(3.0 * cols, 2.3 * rows)
+    fig = _figure(max(5.0, 3.2 * cols), 2.6 * rows)
+    steps = [p.step for p in points if p.metric in names]
+    span = (max(steps) - min(steps)) * 0.03 or 1  # one step axis for all panels, so points sit in context
     for k, name in enumerate(names):
         ax = fig.add_subplot(rows, cols, k + 1)
         series = [p for p in points if p.metric == name]
         ax.plot([p.step for p in series], [p.value for p in series], lw=1.2, color="#1f77b4",
                 marker="o" if len(series) <= 20 else None, ms=3)
+        ax.set_xlim(min(steps) - span, max(steps) + span)
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("step", fontsize=8)
         ax.tick_params(labelsize=7)
@@ -221,7 +229,7 @@ def loss_family_source(cfgs: list[PretrainedCfg], floor: float | None) -> str:
     """The source tag of the loss-family figure: which weights, numbers and floor it shows."""
     shown = sorted((c.id, c.sha256, c.metric("fid").value,
                     [p.value for p in c.paper_results if p.name == "fid"]) for c in cfgs)
-    return hashlib.sha256(repr([shown, floor]).encode()).hexdigest()
+    return hashlib.sha256(repr([shown, floor, FIGURE_STYLE]).encode()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------------ files
