@@ -50,3 +50,30 @@ def test_a_status_is_the_first_thing_on_the_card():
     card = render_card(dataclasses.replace(cfg, status="failed: a test"))
     assert "> **Warning: failed: a test**" in card
     assert card.index("Warning: failed") < card.index("## Results")
+
+
+
+def test_zoo_cards_curves_keeps_a_runs_metrics_and_puts_the_figure_on_the_card(isolated_zoo, capsys):
+    import shutil
+    from pathlib import Path
+
+    from wandb_log import history, write_wandb_file
+
+    import zoo
+    from zoo.cli import main
+
+    repo = Path(zoo.__file__).resolve().parents[1]
+    shutil.copytree(repo / "checkpoints" / "gcn-cora", isolated_zoo / "checkpoints" / "gcn-cora")
+    shutil.copy(repo / "zoo" / "pretrained" / "gcn-cora.json", isolated_zoo / "pretrained")
+    run = isolated_zoo / "runs" / "gcn" / "cora"
+    write_wandb_file(run / "wandb" / "offline-run-1" / "run-1.wandb",
+                     [history(s, **{"train/loss": 2.0 / (s + 1), "val/accuracy": s / 200}) for s in range(0, 200, 10)])
+    assert main(["cards", "--curves", "gcn-cora", str(run)]) == 0
+    assert "metrics.csv from the W&B logs" in capsys.readouterr().out
+    folder = isolated_zoo / "checkpoints" / "gcn-cora"
+    assert {"metrics.csv", "curves.png"} <= {p.name for p in folder.iterdir()}
+    card = (folder / "README.md").read_text()
+    assert "![Training curves of gcn-cora](curves.png)" in card and "(40 logged values)" in card
+    assert main(["cards", "--check"]) == 0
+    assert main(["cards", "--curves", "gcn-cora", str(isolated_zoo / "empty")]) == 2  # one line, no traceback
+    assert "no W&B run file" in capsys.readouterr().err

@@ -1,49 +1,26 @@
 """metrics.csv from a run's W&B log: the LevelDB-style record file read back, thinned, written and read."""
 
-import struct
-
 import pytest
+from wandb_log import history, write_wandb_file
 
-from zoo.run_metrics import (MAX_POINTS, Point, metrics_csv_text, metrics_from_records, metrics_from_wandb,
-                             read_metrics_csv, thin, write_metrics_csv)
-
-
-def _history(step: int, **values: float) -> bytes:
-    from wandb.proto import wandb_internal_pb2 as pb
-
-    record = pb.Record()
-    for key, value in {"trainer/global_step": step, "epoch": step // 10, "_runtime": 1.5, **values}.items():
-        item = record.history.item.add()
-        item.key, item.value_json = key, repr(value)
-    return record.SerializeToString()
-
-
-def _wandb_file(path, records: list[bytes], block: int = 32768) -> None:
-    """Write records as W&B does: a 7-byte header, then 7-byte record headers, records split at block ends."""
-    out = bytearray(b":W&B\xe1\xbe\x00")
-    for data in records:
-        first = True
-        while True:
-            left = block - len(out) % block
-            if left < 7:
-                out += b"\0" * left
-                continue
-            chunk, data = data[:left - 7], data[left - 7:]
-            kind = (1 if not data else 2) if first else (4 if not data else 3)
-            out += struct.pack("<IHB", 0, len(chunk), kind) + chunk
-            first = False
-            if not data:
-                break
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(bytes(out))
+from zoo.run_metrics import (
+    MAX_POINTS,
+    Point,
+    metrics_csv_text,
+    metrics_from_records,
+    metrics_from_wandb,
+    read_metrics_csv,
+    thin,
+    write_metrics_csv,
+)
 
 
 def test_history_is_read_back_across_blocks_and_resumed_files(tmp_path):
     long_name = "x" * 40000  # one record longer than a block: FIRST, MIDDLE, LAST pieces
-    _wandb_file(tmp_path / "wandb/offline-run-1/run-a.wandb",
-                [_history(s, **{"train/loss": 1.0 / (s + 1)}) for s in range(0, 2000, 10)]
-                + [_history(5, **{long_name: 2.0})])
-    _wandb_file(tmp_path / "wandb/offline-run-1-1/run-a.wandb", [_history(1990, **{"train/loss": 9.0})])
+    write_wandb_file(tmp_path / "wandb/offline-run-1/run-a.wandb",
+                [history(s, **{"train/loss": 1.0 / (s + 1)}) for s in range(0, 2000, 10)]
+                + [history(5, **{long_name: 2.0})])
+    write_wandb_file(tmp_path / "wandb/offline-run-1-1/run-a.wandb", [history(1990, **{"train/loss": 9.0})])
     points = metrics_from_wandb(tmp_path)
     loss = [p for p in points if p.metric == "train/loss"]
     assert [p.step for p in loss] == list(range(0, 2000, 10))
