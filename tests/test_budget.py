@@ -3,7 +3,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from zoo.budget import CPUTimeBudget
+from zoo.callbacks import CPUTimeBudget
 from zoo.systems.aae import AAESystem
 
 

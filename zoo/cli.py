@@ -8,30 +8,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import textwrap
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from zoo.data.root import DataNotFoundError
 from zoo.export import ExportError
 from zoo.hub import CheckpointError
+from zoo.push import PushError
 from zoo.registry import UnknownModelError
 
 LIGHTNING_PREFIXES = ("--trainer", "--model", "--data", "--seed_everything", "--ckpt_path", "--optimizer",
                       "--lr_scheduler", "--config", "--print_config")
-USER_ERRORS = (UnknownModelError, DataNotFoundError, CheckpointError, ExportError, ValueError, FileNotFoundError)
+USER_ERRORS = (UnknownModelError, DataNotFoundError, CheckpointError, ExportError, ValueError, FileNotFoundError,
+               PushError, FloatingPointError)  # FloatingPointError: zoo.callbacks.NonFiniteLossError
 
 
 LIST_WIDTH = 100  # `zoo list` fits a 100-column terminal: long cells wrap inside their column
-# Shortened for the listing (`zoo info ID` has the full text): citations leave the method ("GCN (Kipf & Welling
-# 2017)" -> "GCN"), parenthesised details leave the dataset ("MNIST (60,000 training digits)" -> "MNIST").
-_DETAIL = re.compile(r"\s*\([^()]*\)")
 
 
 def cmd_list(args: argparse.Namespace) -> None:
-    from zoo.cards import without_citations
+    from zoo.cards import without_citations, without_details  # shortened; the full text is in `zoo info ID`
     from zoo.registry import get_pretrained_cfg, list_models
 
     cfgs = [get_pretrained_cfg(i) for i in list_models(args.pattern)]
@@ -43,7 +41,7 @@ def cmd_list(args: argparse.Namespace) -> None:
     for cfg in cfgs:
         first = cfg.metrics[0] if cfg.metrics else None
         score = f"{first.name} {first.value:.4g}{' ' + first.unit if first.unit else ''}" if first else "–"
-        rows.append([cfg.id, without_citations(cfg.method), _DETAIL.sub("", cfg.dataset), score])
+        rows.append([cfg.id, without_citations(cfg.method), without_details(cfg.dataset), score])
     marks = ["", *("!" if statuses[c.id] else "" for c in cfgs)] if any(statuses.values()) else None
     print(format_table(rows, LIST_WIDTH, marks))
     for cfg in cfgs:
@@ -97,6 +95,9 @@ def cmd_eval(args: argparse.Namespace) -> None:
         print(json.dumps(results))
 
 
+MAX_GRID_IMAGES = 4096  # a 64 x 64 grid; --n 100000 images would make a PNG of gigabytes
+
+
 def cmd_sample(args: argparse.Namespace) -> None:
     import torch
 
@@ -105,6 +106,12 @@ def cmd_sample(args: argparse.Namespace) -> None:
     model = load(args.id)
     if not hasattr(model, "sample"):
         raise ValueError(f"{args.id} is not a generative model (it has no sample()); try `zoo predict` or `zoo eval`")
+    if _makes_images(model) and args.n > MAX_GRID_IMAGES:
+        raise ValueError(f"--n {args.n} images would make one PNG grid of {args.n} images; use --n <= "
+                         f"{MAX_GRID_IMAGES} (several seeds give more)")
+    if args.interpolate_to is None and hasattr(model, "sample_batches") and not _makes_images(model):
+        _stream_lines(model, model.sample_batches(args.n, seed=args.seed), args.out)
+        return
     with torch.no_grad():
         if args.interpolate_to is not None:
             if not hasattr(model, "interpolate"):
@@ -119,39 +126,51 @@ def cmd_sample(args: argparse.Namespace) -> None:
         save_grid(samples, out, nrow=args.nrow)
         print(f"wrote {samples.shape[0]} samples of shape {tuple(samples.shape[1:])} to {out}")
         return
-    if hasattr(model, "format_samples"):
-        lines = model.format_samples(samples)
-    else:
-        lines = [str(s) for s in samples]
-    text = "\n".join(lines)
-    if args.out:
-        from zoo.hub import write_text_atomic
+    _stream_lines(model, [samples], args.out)
 
-        write_text_atomic(args.out, text + "\n")
-        print(f"wrote {len(lines)} samples to {args.out}")
-    else:
-        print(text)
+
+def _makes_images(model) -> bool:
+    return getattr(model, "kind", "image") == "image" and getattr(model, "image_shape", None) is not None
+
+
+def _stream_lines(model, batches, out: str | None) -> None:
+    """Write the text form of each batch of samples as it comes (to ``out`` atomically, or to stdout), so a
+    large ``--n`` never holds more than one batch."""
+    from contextlib import nullcontext
+
+    from zoo.io import atomic_open
+
+    count = 0
+    with atomic_open(out) if out else nullcontext(sys.stdout) as f:
+        for batch in batches:
+            lines = model.format_samples(batch) if hasattr(model, "format_samples") else [str(s) for s in batch]
+            f.write("".join(line + "\n" for line in lines))
+            count += len(batch)
+    if out:
+        print(f"wrote {count} samples to {out}")
 
 
 def cmd_predict(args: argparse.Namespace) -> None:
-    import torch
-
     from zoo.hub import load
+    from zoo.models.domain import predict_each
     from zoo.registry import get_pretrained_cfg
 
     cfg = get_pretrained_cfg(args.id)
     model = load(args.id)
     if not hasattr(model, "predict_smiles"):
         raise ValueError(f"{args.id} does not predict from SMILES; `zoo info {args.id}` describes its inputs")
-    with torch.no_grad():
-        predictions = model.predict_smiles(args.smiles)
     names = cfg.extra.get("target_names", ["prediction"])
     units = cfg.extra.get("units", [""] * len(names))
-    for smiles, row in zip(args.smiles, predictions):
-        values = row.tolist() if hasattr(row, "tolist") else [row]
-        values = values if isinstance(values, list) else [values]
-        shown = ", ".join(f"{n} = {v:.4g} {u}".rstrip() for n, v, u in zip(names, values, units))
-        print(f"{smiles}\t{shown}")
+    failed = 0
+    for result in predict_each(model, args.smiles, cfg):
+        if result.error:
+            failed += 1
+            print(f"{result.smiles}\terror: {result.error}")
+            continue
+        shown = ", ".join(f"{n} = {v:.4g} {u}".rstrip() for n, v, u in zip(names, result.values, units))
+        print(f"{result.smiles}\t{shown}" + "".join(f"\twarning: {w}" for w in result.warnings))
+    if failed == len(args.smiles):
+        raise ValueError(f"none of the {failed} SMILES could be predicted (see the lines above)")
 
 
 def cmd_train(args: argparse.Namespace, extra: list[str]) -> None:
@@ -159,7 +178,7 @@ def cmd_train(args: argparse.Namespace, extra: list[str]) -> None:
 
     run = fit(args.recipe, extra, run_name=args.run_name, fresh=args.fresh, device=args.device,
               precision=args.precision, max_minutes=args.max_minutes, cpu_minutes=args.cpu_minutes,
-              export_meta=args.export)
+              compile=args.compile, export_meta=args.export)
     print(f"zoo train: finished; last checkpoint {run.last_checkpoint}")
     if run.exported is not None:
         print(f"exported {run.exported.id} to checkpoints/{run.exported.id}/")
@@ -242,6 +261,17 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="CPU-time budget of the training process (a fair budget on a shared machine)")
 
 
+def positive_int(text: str) -> int:
+    """argparse type for counts: ``--n 0`` or ``--n -1`` is an error, not an empty (or exit-0) run."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="zoo", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -262,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sample", help="sample from a generative model")
     p.add_argument("id")
-    p.add_argument("--n", type=int, default=64,
+    p.add_argument("--n", type=positive_int, default=64,
                    help="number of samples (default 64); with --interpolate-to, the number of frames along the "
                         "path, both ends included")
     p.add_argument("--seed", type=int, default=0, help="seed of the latent codes (the path's start with "
@@ -288,6 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-name", default=None, metavar="NAME",
                    help="name the run folder runs/<recipe>/NAME instead of the config hash; rerunning with the "
                         "same name resumes it even after option changes")
+    p.add_argument("--compile", action="store_true",
+                   help="torch.compile the networks (pays on a GPU; checkpoints are unchanged)")
     p.add_argument("--export", default=None, metavar="META.json",
                    help="when the run ends, export last.ckpt to checkpoints/<id>/ with these card fields")
     p.set_defaults(fn=cmd_train, passthrough=True)
@@ -337,16 +369,57 @@ def main(argv: Sequence[str] | None = None) -> int:
                          f"{', '.join(LIGHTNING_PREFIXES)})")
     else:
         args, extra = parser.parse_args(argv), []
+    recover_interrupted()
     try:
         if getattr(args, "passthrough", False):
             args.fn(args, extra)
         else:
             args.fn(args)
-    except USER_ERRORS as err:
-        print(f"zoo {args.command}: error: {err}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"zoo {args.command}: interrupted; nothing half-written was left behind", file=sys.stderr)
+        return 130
+    except Exception as err:
+        message = describe_error(err)
+        if message is None:
+            raise
+        print(f"zoo {args.command}: error: {message}", file=sys.stderr)
         return 2
     return 0
 
+
+def describe_error(err: BaseException) -> str | None:
+    """One line (no traceback) for an error the user can act on; None for a bug, which keeps its traceback."""
+    if isinstance(err, PermissionError):
+        return (f"permission denied: {err.filename or err}; choose a path you can write to (or read), or fix "
+                "its permissions")
+    if isinstance(err, IsADirectoryError):
+        return f"{err.filename or err} is a folder, not a file; give a file path inside it"
+    if isinstance(err, NotADirectoryError):
+        return f"{err.filename or err}: a part of this path is a file, not a folder"
+    if isinstance(err, MemoryError) or type(err).__name__ == "OutOfMemoryError":
+        return (f"out of memory ({_one_line(err) or 'no detail'}); use a smaller --n or batch size, or a "
+                "machine with more memory")
+    if isinstance(err, USER_ERRORS) or _is_http_error(err) or isinstance(err, OSError):
+        return _one_line(err)
+    return None
+
+
+def _is_http_error(err: BaseException) -> bool:
+    module = type(err).__module__
+    return module.startswith(("huggingface_hub", "httpx", "requests", "urllib3")) or isinstance(
+        err, ConnectionError)
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
+
+
+def recover_interrupted() -> None:
+    """Finish or undo an export or push that a crash interrupted (zoo.io.recover), before any command."""
+    from zoo.hub import recover_interrupted as recover
+
+    for line in recover():
+        print(f"zoo: {line}", file=sys.stderr)
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -19,7 +19,8 @@ LightningCLI, :func:`fit` adds, as options of the one path:
 - **budgets**: ``max_minutes`` of wall clock (Lightning's ``max_time``) and ``cpu_minutes`` of process CPU time
   (:class:`zoo.callbacks.CPUTimeBudget`), both carried across resumes by the checkpoint;
 - **device and precision**: ``device`` (``auto``, ``cpu``, ``gpu``/``cuda``) and ``precision`` (``bf16-mixed``,
-  ``32-true`` ...), i.e. ``trainer.accelerator`` and ``trainer.precision``;
+  ``32-true`` ...), i.e. ``trainer.accelerator`` and ``trainer.precision``; ``compile`` runs the networks
+  through ``torch.compile`` (:class:`zoo.callbacks.CompileModules`);
 - **a non-finite-loss guard** on every system (:class:`zoo.callbacks.NonFiniteLossGuard`);
 - **export** of the final weights to ``checkpoints/<id>/`` with a card, when ``export_meta`` is given.
 
@@ -337,7 +338,7 @@ def _describe(run: Run, cli_config: Any, device: str, precision: str) -> list[st
 
 def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | None = None, fresh: bool = False,
         device: str | None = None, precision: str | None = None, max_minutes: float | None = None,
-        cpu_minutes: float | None = None, export_meta: dict[str, Any] | str | Path | None = None,
+        cpu_minutes: float | None = None, compile: bool = False, export_meta: dict[str, Any] | str | Path | None = None,
         callbacks: Sequence[Callback] = (), runs_dir: str | Path = RUNS_DIR, verbose: bool = True) -> Run:
     """Train a recipe through the one path, resuming its run folder when it exists; see the module docstring.
 
@@ -349,7 +350,8 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     recipe = Path(recipe)
     check_recipe(recipe)
     overrides = list(overrides)
-    settings = {"device": device, "precision": precision, "max_minutes": max_minutes, "cpu_minutes": cpu_minutes}
+    settings = {"device": device, "precision": precision, "max_minutes": max_minutes, "cpu_minutes": cpu_minutes,
+                "compile": compile or None}
     args_from_settings = _settings_overrides(device, precision, max_minutes)
     run_dir = resolve_run_dir(recipe, overrides, run_name, {k: v for k, v in settings.items() if v is not None},
                               runs_dir)
@@ -357,9 +359,13 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     moved = move_aside(run_dir) if fresh and _is_rank_zero() else None
     extra = list(callbacks)
     if cpu_minutes is not None:
-        from zoo.budget import CPUTimeBudget
+        from zoo.callbacks import CPUTimeBudget
 
         extra.append(CPUTimeBudget(cpu_minutes))
+    if compile:
+        from zoo.callbacks import CompileModules
+
+        extra.append(CompileModules())
 
     ckpt_override = _override(overrides, "ckpt_path")
     overrides = _without(overrides, "ckpt_path")

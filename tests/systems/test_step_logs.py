@@ -59,3 +59,11 @@ def test_metrics_are_computed_only_on_logged_steps_and_every_logged_step_has_the
 def test_every_step_when_asked():
     model, logger = run(log_every=1)
     assert model.computed == 12 and len([s for s, k in logger.steps if "train/loss" in k]) == 12
+
+
+def test_adam_is_fused_only_on_cuda():
+    from zoo.systems.optim import adam
+
+    params = [torch.nn.Parameter(torch.zeros(3))]
+    assert not adam(params, "cpu", lr=0.1).defaults["fused"]
+    assert adam(params, "cpu", lr=0.1).defaults["lr"] == 0.1

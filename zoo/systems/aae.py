@@ -10,6 +10,12 @@ Each batch runs three phases, each with its own optimiser:
 3. **regularisation** -- the encoder, acting as the generator, is updated to fool :math:`D` with the generator
    half of the same loss (default non-saturating), scaled by ``regularization_weight``.
 
+With ``joint_regularization`` the schedule is the MOSES AAE's (moses/aae/trainer.py): phases 1 and 3 are one
+step of the autoencoder's optimiser on :math:`\mathcal L_{rec} + \lambda_t \mathcal L_G` (one encoder pass
+instead of two), and phase 2 reuses the batch's codes, detached, for ``discriminator_steps`` updates of
+:math:`D` against fresh prior samples. :math:`\lambda_t` ramps linearly from 0 to ``regularization_weight`` over
+``regularization_warmup_steps`` batches, so the decoder learns to read codes before the prior pulls on them.
+
 What ships is ``self.net`` (encoder, decoder and prior); the discriminator lives in ``self.discriminator`` and is
 dropped by export. Batches are whatever the net's ``reconstruction_loss`` takes: float tensors of binary vectors
 (or images), or lists of SMILES strings, tokenized here by ``net.encode_strings``.
@@ -27,6 +33,8 @@ from torch import Tensor
 from zoo.hub import load_state_into
 from zoo.losses import get_loss
 from zoo.registry import create_model
+from zoo.systems.optim import adam
+from zoo.systems.step_logs import log_when_due
 
 # The values of model_args are JSON. Typed as such (not Any) so LightningCLI keeps a string a string: with Any,
 # jsonargparse parses each string again as YAML, and "#()-123..." (SMILES characters) would become None.
@@ -45,6 +53,10 @@ class AAESystem(pl.LightningModule):
     lr_step_epochs, lr_gamma: multiply every learning rate by ``lr_gamma`` each ``lr_step_epochs`` epochs
         (MOSES AAE: 20 and 0.5); None disables it.
     init_from: a zoo id to initialise ``net`` from.
+    joint_regularization: one autoencoder step on reconstruction + regularisation (MOSES AAE) instead of two
+        separate steps (the paper's three phases); see the module docstring.
+    discriminator_steps: updates of the discriminator per batch.
+    regularization_warmup_steps: batches over which the regularisation weight ramps linearly from 0.
     """
 
     def __init__(self, architecture: str = "aae_binary", model_args: dict[str, JSONValue] | None = None,
@@ -52,7 +64,8 @@ class AAESystem(pl.LightningModule):
                  discriminator_lr: float | None = None, generator_lr: float | None = None,
                  betas: Sequence[float] = (0.5, 0.999), loss: str = "non_saturating",
                  regularization_weight: float = 1.0, lr_step_epochs: int | None = None, lr_gamma: float = 0.5,
-                 init_from: str | None = None):
+                 init_from: str | None = None, joint_regularization: bool = False, discriminator_steps: int = 1,
+                 regularization_warmup_steps: int = 0):
         super().__init__()
         self.save_hyperparameters()
         self.automatic_optimization = False
@@ -62,6 +75,9 @@ class AAESystem(pl.LightningModule):
         self.discriminator = create_model("aae_latent_discriminator", latent_dim=self.net.latent_dim,
                                           hidden=list(discriminator_hidden))
         self.adversarial = get_loss(loss)
+        if discriminator_steps < 1 or regularization_warmup_steps < 0:
+            raise ValueError("discriminator_steps must be >= 1 and regularization_warmup_steps >= 0, got "
+                             f"{discriminator_steps} and {regularization_warmup_steps}")
 
     # ---- helpers
     def _inputs(self, batch: Any) -> Tensor:
@@ -75,11 +91,46 @@ class AAESystem(pl.LightningModule):
         return list(self.net.encoder_parameters()) if hasattr(self.net, "encoder_parameters") else \
             list(self.net.encoder.parameters())
 
+    def regularization_weight(self) -> float:
+        """:math:`\lambda_t`: ``regularization_weight``, ramped linearly over the warm-up batches."""
+        warmup = self.hparams.regularization_warmup_steps
+        if not warmup:
+            return self.hparams.regularization_weight
+        # batches started so far (global_step counts optimiser steps, several per batch); restored on resume
+        batches = self.trainer.fit_loop.epoch_loop.batch_progress.total.ready if self._trainer else 0
+        ramp = min(1.0, batches / warmup)
+        return self.hparams.regularization_weight * ramp
+
+    def _discriminator_step(self, opt_d, fake: Tensor) -> Tensor:
+        """One update of D: prior samples are "real", (detached) codes of data are "fake"."""
+        real = self.net.prior.sample(fake.shape[0], device=self.device)
+        d_loss = self.adversarial.discriminator(self.discriminator(real), self.discriminator(fake))
+        opt_d.zero_grad(set_to_none=True)
+        self.manual_backward(d_loss)
+        opt_d.step()
+        return d_loss
+
+    def _joint_step(self, x: Tensor) -> dict[str, Tensor]:
+        """MOSES AAE schedule: one step on reconstruction + weighted regularisation, then D on the same codes."""
+        opt_ae, opt_d, _ = self.optimizers()
+        z = self.net.encode(x)
+        recon = self.net.reconstruction_loss(x, z)
+        g_loss = self.adversarial.generator(self.discriminator(z))
+        opt_ae.zero_grad(set_to_none=True)
+        self.manual_backward(recon + self.regularization_weight() * g_loss)
+        opt_ae.step()
+        for _ in range(self.hparams.discriminator_steps):
+            d_loss = self._discriminator_step(opt_d, z.detach())
+        return {"train/reconstruction": recon, "train/discriminator": d_loss, "train/generator": g_loss}
+
     # ---- training
     def training_step(self, batch: Any, batch_idx: int) -> None:
-        opt_ae, opt_d, opt_g = self.optimizers()
         x = self._inputs(batch)
         n = x.shape[0]
+        if self.hparams.joint_regularization:
+            log_when_due(self, self._joint_step(x), prog_bar=True, batch_size=n)
+            return
+        opt_ae, opt_d, opt_g = self.optimizers()
 
         # 1. reconstruction: encoder + decoder
         recon = self.net.reconstruction_loss(x)
@@ -90,20 +141,17 @@ class AAESystem(pl.LightningModule):
         # 2. discriminator: prior samples are "real", codes of data are "fake"
         with torch.no_grad():
             fake = self.net.encode(x)
-        real = self.net.prior.sample(n, device=self.device)
-        d_loss = self.adversarial.discriminator(self.discriminator(real), self.discriminator(fake))
-        opt_d.zero_grad(set_to_none=True)
-        self.manual_backward(d_loss)
-        opt_d.step()
+        for _ in range(self.hparams.discriminator_steps):
+            d_loss = self._discriminator_step(opt_d, fake)
 
         # 3. regularisation: the encoder is the generator of codes
-        g_loss = self.hparams.regularization_weight * self.adversarial.generator(self.discriminator(self.net.encode(x)))
+        g_loss = self.regularization_weight() * self.adversarial.generator(self.discriminator(self.net.encode(x)))
         opt_g.zero_grad(set_to_none=True)
         self.manual_backward(g_loss)
         opt_g.step()
 
-        self.log_dict({"train/reconstruction": recon, "train/discriminator": d_loss, "train/generator": g_loss},
-                      prog_bar=True, batch_size=n)
+        log_when_due(self, {"train/reconstruction": recon, "train/discriminator": d_loss, "train/generator": g_loss},
+                     prog_bar=True, batch_size=n)
 
     def on_train_epoch_end(self) -> None:
         schedulers = self.lr_schedulers()
@@ -120,9 +168,9 @@ class AAESystem(pl.LightningModule):
     def configure_optimizers(self):
         hp = self.hparams
         betas = tuple(hp.betas)
-        opt_ae = torch.optim.Adam(self.net.parameters(), lr=hp.lr, betas=betas)
-        opt_d = torch.optim.Adam(self.discriminator.parameters(), lr=hp.discriminator_lr or hp.lr, betas=betas)
-        opt_g = torch.optim.Adam(self._encoder_parameters(), lr=hp.generator_lr or hp.lr, betas=betas)
+        opt_ae = adam(self.net.parameters(), self.device, lr=hp.lr, betas=betas)
+        opt_d = adam(self.discriminator.parameters(), self.device, lr=hp.discriminator_lr or hp.lr, betas=betas)
+        opt_g = adam(self._encoder_parameters(), self.device, lr=hp.generator_lr or hp.lr, betas=betas)
         optimizers = [opt_ae, opt_d, opt_g]
         if not hp.lr_step_epochs:
             return optimizers

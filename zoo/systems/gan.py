@@ -42,6 +42,7 @@ from zoo.callbacks import NonFiniteLossError
 from zoo.hub import load_state_into
 from zoo.losses import get_loss, gradient_penalty
 from zoo.registry import create_model
+from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due, logging_due
 
 __all__ = ["GANSystem", "GAN", "NSGAN", "LSGAN", "HingeGAN", "WGAN", "WGANGP", "NonFiniteLossError"]
@@ -194,8 +195,8 @@ class GANSystem(pl.LightningModule):
             return (torch.optim.RMSprop(self.net.parameters(), lr=hp.lr_g),
                     torch.optim.RMSprop(self.critic.parameters(), lr=hp.lr_d))
         betas = tuple(hp.betas)
-        return (torch.optim.Adam(self.net.parameters(), lr=hp.lr_g, betas=betas),
-                torch.optim.Adam(self.critic.parameters(), lr=hp.lr_d, betas=betas))
+        return (adam(self.net.parameters(), self.device, lr=hp.lr_g, betas=betas),
+                adam(self.critic.parameters(), self.device, lr=hp.lr_d, betas=betas))
 
     # the step counters travel with the checkpoint, so a resumed run keeps counting
     def on_save_checkpoint(self, checkpoint: dict) -> None:

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from zoo.hub import load_state_into
 from zoo.registry import create_model
+from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due
 
 
@@ -165,7 +166,7 @@ class MoleculeRegression(pl.LightningModule):
 
     def configure_optimizers(self):
         hp = self.hparams
-        optimizer = torch.optim.Adam(self.net.parameters(), lr=hp.lr, weight_decay=hp.weight_decay)
+        optimizer = adam(self.net.parameters(), self.device, lr=hp.lr, weight_decay=hp.weight_decay)
         if hp.scheduler == "none":
             return optimizer
         if hp.scheduler == "plateau":

@@ -16,6 +16,7 @@ from torch_geometric.data import Data
 
 from zoo.hub import load_state_into
 from zoo.registry import create_model
+from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due
 
 
@@ -74,7 +75,7 @@ class NodeClassificationSystem(pl.LightningModule):
         regularised = getattr(self.net, "regularised_parameters", lambda: list(self.net.parameters()))()
         ids = {id(p) for p in regularised}
         rest = [p for p in self.net.parameters() if id(p) not in ids]
-        return torch.optim.Adam([
+        return adam([
             {"params": regularised, "weight_decay": self.hparams.weight_decay},
             {"params": rest, "weight_decay": 0.0},
-        ], lr=self.hparams.lr)
+        ], self.device, lr=self.hparams.lr)
