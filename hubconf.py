@@ -16,7 +16,7 @@ are generated from the registry, so an id added with ``zoo export`` is here with
 
 from __future__ import annotations
 
-from typing import Callable as _Callable
+from collections.abc import Callable as _Callable
 
 import torch.nn as _nn
 

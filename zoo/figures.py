@@ -21,8 +21,8 @@ import hashlib
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from zoo.registry import PretrainedCfg, get_architecture
 from zoo.run_metrics import METRICS_NAME, Point, read_metrics_csv

@@ -22,8 +22,9 @@ import io
 import json
 import math
 import struct
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 METRICS_NAME = "metrics.csv"
 MAX_POINTS = 300
