@@ -74,6 +74,7 @@ class HubServer:
         self.repos: dict[str, Repo] = {}
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request, in order
         self.unhandled: list[tuple[str, str]] = []
+        self.faults: list[tuple[str, re.Pattern, Response]] = []  # see inject()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
         self._server.daemon_threads = True
@@ -89,6 +90,11 @@ class HubServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+    def inject(self, method: str, path: str, status: int, body: bytes = b"", headers: dict | None = None) -> None:
+        """Answer every ``method`` request whose path fully matches the regex ``path`` with this response
+        instead (an expired token's 401, a 500, a reply that is not JSON ...)."""
+        self.faults.append((method, re.compile(path), (status, headers or {}, body)))
 
     # -- the Hub's behaviour: one method per route, each returning a Response ------------------------------
 
@@ -205,14 +211,18 @@ def _make_handler(hub: HubServer) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             with hub._lock:
                 hub.calls.append((self.command, path))
-                for method, pattern, name in _ROUTES:
+                fault = next((r for m, p, r in hub.faults if m == self.command and p.fullmatch(path)), None)
+                for method, pattern, name in [] if fault else _ROUTES:
                     match = pattern.fullmatch(path)
                     if method == self.command and match:
                         status, headers, content = getattr(hub, name)(body, **match.groupdict())
                         break
                 else:
-                    hub.unhandled.append((self.command, path))
-                    status, headers, content = 404, {}, b"not served by the test Hub"
+                    if fault:
+                        status, headers, content = fault
+                    else:
+                        hub.unhandled.append((self.command, path))
+                        status, headers, content = 404, {}, b"not served by the test Hub"
             self.send_response(status)
             for key, value in headers.items():
                 if value is not None:

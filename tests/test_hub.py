@@ -3,8 +3,15 @@ import json
 import pytest
 import torch
 
-from zoo.hub import (CONFIG_NAME, WEIGHTS_NAME, CheckpointError, atomic_folder, load_folder, save_pretrained,
-                     sha256_file)
+from zoo.hub import (
+    CONFIG_NAME,
+    WEIGHTS_NAME,
+    CheckpointError,
+    atomic_folder,
+    load_folder,
+    save_pretrained,
+    sha256_file,
+)
 from zoo.registry import create_model
 
 ARGS = {"in_channels": 5, "out_channels": 3, "hidden_channels": 4}
@@ -71,10 +78,9 @@ def test_missing_folder_is_reported(tmp_path):
 
 def test_atomic_folder_leaves_nothing_behind_on_error(tmp_path):
     target = tmp_path / "ckpt"
-    with pytest.raises(RuntimeError):
-        with atomic_folder(target) as tmp:
-            (tmp / "partial").write_text("half")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), atomic_folder(target) as tmp:
+        (tmp / "partial").write_text("half")
+        raise RuntimeError("boom")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -86,3 +92,51 @@ def test_atomic_folder_replaces_an_existing_folder(tmp_path):
         (tmp / "new").write_text("new")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt"]
     assert [p.name for p in target.iterdir()] == ["new"]
+
+
+@pytest.fixture
+def shipped_copy(isolated_zoo):
+    """A private copy of the shipped mpnn-qm9-mu folder and registry entry, free to tamper with."""
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copytree(repo / "checkpoints" / "mpnn-qm9-mu", isolated_zoo / "checkpoints" / "mpnn-qm9-mu")
+    shutil.copy(repo / "zoo" / "pretrained" / "mpnn-qm9-mu.json", isolated_zoo / "pretrained")
+    return isolated_zoo / "checkpoints" / "mpnn-qm9-mu"
+
+
+@pytest.mark.parametrize("key, value", [("num_steps", 6), ("aggr", "mean")])
+def test_config_edited_away_from_the_registry_entry_is_refused(shipped_copy, key, value):
+    from zoo.hub import load
+
+    load("mpnn-qm9-mu")  # the untouched copy loads
+    config = json.loads((shipped_copy / CONFIG_NAME).read_text())
+    expected = config["model_args"][key]
+    config["model_args"][key] = value
+    (shipped_copy / CONFIG_NAME).write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match=f"does not match its registry entry: model_args {key} "
+                                              f"{value!r} \\(expected {expected!r}\\)"):
+        load("mpnn-qm9-mu")
+
+
+def test_weights_holding_nan_are_refused(folder):
+    from safetensors.torch import load_file, save_file
+
+    path, _ = folder
+    state = load_file(str(path / WEIGHTS_NAME))
+    name = next(iter(state))
+    state[name][...] = float("nan")
+    save_file(state, str(path / WEIGHTS_NAME), metadata={"format": "pt"})
+    with pytest.raises(CheckpointError, match=f"NaN or infinite values in {name}"):
+        load_folder(path)
+
+
+@pytest.mark.parametrize("content", ["[1, 2]", '{"architecture": 3, "model_args": {}}',
+                                     '{"architecture": "no_such_net", "model_args": {}}'])
+def test_malformed_or_foreign_configs_are_one_line_checkpoint_errors(folder, content):
+    path, _ = folder
+    (path / CONFIG_NAME).write_text(content)
+    with pytest.raises(CheckpointError) as info:
+        load_folder(path)
+    assert "\n" not in str(info.value)

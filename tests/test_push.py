@@ -5,6 +5,7 @@ back, and loading downloads exactly that revision into a private HF cache, check
 working offline.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -18,7 +19,7 @@ from hub_server import HubServer, point_client_at
 import zoo
 from zoo.export import export_module
 from zoo.hub import CheckpointError, checkpoints_dir
-from zoo.push import push
+from zoo.push import PushError, push
 from zoo.registry import create_model, get_pretrained_cfg
 
 REPO = Path(__file__).resolve().parents[1]
@@ -138,3 +139,78 @@ def test_pushing_again_keeps_an_unchanged_pin_and_moves_a_changed_one(hub, expor
     # An unpinned load follows the branch (the cached main is not stale); a pin never drifts.
     torch.testing.assert_close(outputs(zoo.load(f"hf-hub:{REPO_ID}")), outputs(retrained))
     torch.testing.assert_close(outputs(zoo.load(f"hf-hub:{REPO_ID}@{first}")), outputs(exported))
+
+
+def test_only_the_known_files_of_a_checkpoint_folder_are_uploaded(hub, exported):
+    folder = checkpoints_dir() / MODEL_ID
+    (folder / "samples.png").write_bytes(b"\x89PNG figure")
+    (folder / "secrets.env").write_text("HF_TOKEN=hf_do_not_ship")
+    (folder / ".last.ckpt").write_bytes(b"optimiser state")
+    revision = push(MODEL_ID, REPO_ID)
+    assert sorted(hub.repos[REPO_ID].commits[revision]) == sorted(FILES + ["samples.png"])
+
+
+def test_weights_that_fail_their_sha256_are_not_pushed(hub, exported):
+    weights = checkpoints_dir() / MODEL_ID / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="sha256 mismatch"):
+        push(MODEL_ID, REPO_ID)
+    assert hub.calls == [] and get_pretrained_cfg(MODEL_ID).revision is None
+
+
+@pytest.mark.parametrize("method, path, status, body, message", [
+    ("POST", "/api/repos/create", 401, b'{"error": "Invalid credentials"}', "refused the credentials \\(HTTP 401\\)"),
+    ("POST", "/api/repos/create", 403, b'{"error": "forbidden"}', "may not write to zoo-test/gcn-pushed \\(HTTP 403\\)"),
+    ("POST", "/api/models/.*/commit/main", 500, b"Internal Server Error", "failed with HTTP 500"),
+    ("POST", "/api/models/.*/commit/main", 200, b"<html>not json</html>", "no usable reply from the Hub"),
+    ("POST", "/api/models/.*/commit/main", 200, b'{"success": true}', "no usable reply|without a commit id"),
+])
+def test_hub_failures_are_one_line_errors_and_pin_nothing(hub, exported, monkeypatch, method, path, status, body,
+                                                          message):
+    import huggingface_hub.utils._http as http
+
+    monkeypatch.setattr(http.time, "sleep", lambda seconds: None)  # the client retries a 5xx with back-off
+    hub.inject(method, path, status, body, {"Content-Type": "application/json"})
+    if status in (401, 403):  # after a refused create, the client asks whether the repo exists: same answer
+        hub.inject("GET", "/api/models/[^/]+/[^/]+", status, body, {"Content-Type": "application/json"})
+    with pytest.raises(PushError, match=message) as info:
+        push(MODEL_ID, REPO_ID)
+    assert "\n" not in str(info.value)
+    assert get_pretrained_cfg(MODEL_ID).revision is None
+
+
+def test_the_cli_prints_one_line_for_a_refused_token(hub, exported, capsys):
+    from zoo.cli import main
+
+    hub.inject("POST", "/api/repos/create", 401, b'{"error": "Invalid credentials"}')
+    hub.inject("GET", "/api/models/[^/]+/[^/]+", 401, b'{"error": "Invalid credentials"}')
+    assert main(["push", MODEL_ID, "--repo-id", REPO_ID]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("zoo push: error: the Hub at") and "Traceback" not in err
+
+
+@pytest.mark.parametrize("bad_id", ["", ".", "../gcn-pushed", "/tmp/x"])
+def test_push_refuses_an_id_that_is_not_a_folder_name(hub, exported, bad_id):
+    from zoo.io import InvalidIdError
+
+    with pytest.raises(InvalidIdError, match="invalid model id"):
+        push(bad_id, REPO_ID)
+    assert hub.calls == []
+
+
+def test_a_hub_config_that_disagrees_with_its_own_record_is_refused(hub, exported):
+    push(MODEL_ID, REPO_ID)
+    shutil.rmtree(checkpoints_dir() / MODEL_ID)
+    files = hub.repos[REPO_ID].commits[hub.repos[REPO_ID].main]
+    config = json.loads(files["config.json"])
+    config["model_args"]["hidden_channels"] = 8  # would build another network than the one the record names
+    hub.repos[REPO_ID].commits["f" * 40] = {**files, "config.json": json.dumps(config).encode()}
+    with pytest.raises(CheckpointError, match="hidden_channels 8 \\(expected 4\\)"):
+        zoo.load(f"hf-hub:{REPO_ID}@{'f' * 40}")
+    config["pretrained_cfg"]["sha256"] = "0" * 64  # a record that the weights do not match
+    config["model_args"]["hidden_channels"] = 4
+    hub.repos[REPO_ID].commits["e" * 40] = {**files, "config.json": json.dumps(config).encode()}
+    with pytest.raises(CheckpointError, match="sha256 mismatch"):
+        zoo.load(f"hf-hub:{REPO_ID}@{'e' * 40}")

@@ -3,8 +3,11 @@
 Convention shared by every system in ``zoo/systems``: the LightningModule keeps the module it ships in the
 attribute ``net`` and saves ``architecture`` and ``model_args`` with ``save_hyperparameters``. Export keeps the
 ``net.*`` weights only (inference weights; optimiser state, critics and encoders used only in training are
-dropped), writes ``checkpoints/<id>/`` atomically, records ``zoo/pretrained/<id>.json`` with the weights' sha256,
-and regenerates the cards.
+dropped), and publishes ``checkpoints/<id>/`` together with ``zoo/pretrained/<id>.json`` (the weights' sha256
+included) as one crash-safe step (:func:`zoo.io.publish`), then regenerates MODEL_CARDS.md.
+
+Refused: an id that is not a plain folder name (``""``, ``.``, ``../x``, ``a/b``, an absolute path) and weights
+holding a NaN or an infinity (a diverged run), so neither can replace a shipped checkpoint.
 """
 
 from __future__ import annotations
@@ -14,10 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn as nn
+from torch import nn
 
-from zoo.hub import (CARD_NAME, WEIGHTS_NAME, atomic_folder, checkpoints_dir, sha256_file, write_config,
-                     write_text_atomic, write_weights)
+from zoo.hub import (
+    CARD_NAME,
+    WEIGHTS_NAME,
+    checkpoints_dir,
+    non_finite_tensors,
+    recover_interrupted,
+    write_config,
+    write_weights,
+)
+from zoo.io import InvalidIdError, publish, sha256_file, staged_folder, validate_id, write_text_atomic
 from zoo.registry import PretrainedCfg, create_model, pretrained_dir
 
 NET_PREFIX = "net."
@@ -36,10 +47,12 @@ def read_lightning_checkpoint(ckpt_path: str | Path) -> tuple[str, dict[str, Any
     try:
         # Our own recipe's file: hyper-parameters are plain JSON types, so the safe loader suffices.
         ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-    except Exception as err:
-        raise ExportError(f"{ckpt_path} is not a readable Lightning checkpoint ({err}).") from err
-    hparams = ckpt.get("hyper_parameters", {})
-    if "architecture" not in hparams or "model_args" not in hparams:
+    except Exception as err:  # a pickle the safe loader refuses, a truncated or foreign file
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ExportError(f"{ckpt_path} is not a readable Lightning checkpoint ({first}).") from err
+    hparams = ckpt.get("hyper_parameters", {}) if isinstance(ckpt, dict) else {}
+    if not isinstance(hparams, dict) or "architecture" not in hparams or "model_args" not in hparams \
+            or not isinstance(ckpt.get("state_dict"), dict):
         raise ExportError(f"{ckpt_path} was not written by a zoo system: its hyper-parameters lack "
                           "'architecture' and 'model_args'.")
     state = {k[len(NET_PREFIX):]: v for k, v in ckpt["state_dict"].items() if k.startswith(NET_PREFIX)}
@@ -56,10 +69,20 @@ def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
 
     if "id" not in meta:
         raise ExportError("the export metadata needs an 'id' (<method>-<dataset>)")
-    model_id = meta["id"]
-    # One atomic folder: weights first, so the sha256 is known when config.json and the card are written;
-    # any error (bad metadata included) removes the whole folder and leaves the registry untouched.
-    with atomic_folder(checkpoints_dir() / model_id) as tmp:
+    try:
+        model_id = validate_id(meta["id"])
+    except InvalidIdError as err:
+        raise ExportError(f"{err}; pass --id <method>-<dataset>") from err
+    bad = non_finite_tensors(net.state_dict())
+    if bad:
+        raise ExportError(f"the weights hold NaN or infinite values ({', '.join(bad[:3])}"
+                          f"{' ...' if len(bad) > 3 else ''}): the run diverged. Export an earlier checkpoint or "
+                          "retrain with a lower learning rate.")
+    recover_interrupted()
+    # Weights first, so the sha256 is known when config.json and the card are written; any error (bad metadata
+    # included) removes the staged folder and leaves the shipped folder and the registry untouched.
+    target = checkpoints_dir() / model_id
+    with staged_folder(target) as tmp:
         write_weights(net, tmp / WEIGHTS_NAME)
         digest = sha256_file(tmp / WEIGHTS_NAME)
         cfg = PretrainedCfg.from_dict({**meta, "architecture": architecture, "model_args": model_args,
@@ -67,13 +90,20 @@ def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
         public = {k: v for k, v in cfg.to_dict().items() if k != "revision"}
         write_config(tmp, architecture, model_args, public)
         (tmp / CARD_NAME).write_text(render_card(cfg))
-    write_text_atomic(pretrained_dir() / f"{model_id}.json", json.dumps(cfg.to_dict(), indent=2) + "\n")
+        entry = pretrained_dir() / f"{model_id}.json"
+        entry.parent.mkdir(parents=True, exist_ok=True)
+        publish(target, tmp, {entry: json.dumps(cfg.to_dict(), indent=2) + "\n"})
     write_text_atomic(index_path(), render_index(load_pretrained_cfgs()))
     return cfg
 
 
 def export_checkpoint(ckpt_path: str | Path, meta: dict[str, Any]) -> PretrainedCfg:
     architecture, model_args, state = read_lightning_checkpoint(ckpt_path)
-    net = create_model(architecture, **model_args)
-    net.load_state_dict(state, strict=True)
+    try:
+        net = create_model(architecture, **model_args)
+        net.load_state_dict(state, strict=True)
+    except (TypeError, RuntimeError) as err:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise ExportError(f"{ckpt_path}: its weights do not build {architecture!r} with its model_args ({first})"
+                          ) from err
     return export_module(net.eval(), architecture, model_args, meta)

@@ -14,18 +14,30 @@ No pickle and no Lightning are involved: the model is rebuilt from JSON and fill
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import shutil
-import tempfile
-from contextlib import contextmanager
+import sys
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-import torch.nn as nn
+from torch import nn
 
-from zoo.registry import PretrainedCfg, create_model, get_pretrained_cfg
+from zoo.io import atomic_folder, recover, sha256_file, validate_id, write_text_atomic
+from zoo.registry import PretrainedCfg, UnknownModelError, create_model, get_pretrained_cfg, pretrained_dir
+
+__all__ = [
+    "CARD_NAME",
+    "CONFIG_NAME",
+    "WEIGHTS_NAME",
+    "CheckpointError",
+    "atomic_folder",
+    "checkpoints_dir",
+    "load",
+    "load_folder",
+    "save_pretrained",
+    "sha256_file",
+    "write_text_atomic",
+]  # the last three: zoo.io's
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"
@@ -42,60 +54,6 @@ def checkpoints_dir() -> Path:
     """Where shipped checkpoint folders live: ``$ZOO_CHECKPOINTS`` or the repository's ``checkpoints/``."""
     env = os.environ.get("ZOO_CHECKPOINTS")
     return Path(env) if env else Path(__file__).resolve().parents[1] / "checkpoints"
-
-
-def sha256_file(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-@contextmanager
-def atomic_folder(target: str | Path) -> Iterator[Path]:
-    """Yield a temporary folder beside ``target``; on success it replaces ``target`` in one rename.
-
-    On any error the temporary folder is removed, so a failed export never leaves a half-written checkpoint.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.tmp-", dir=target.parent))
-    try:
-        yield tmp
-        _make_readable(tmp)
-        old = None
-        if target.exists():
-            old = target.with_name(f".{target.name}.old-{os.getpid()}")
-            target.rename(old)
-        tmp.rename(target)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
-def _make_readable(folder: Path) -> None:
-    """mkdtemp/mkstemp create owner-only files; a checkpoint is meant to be shared like any other file."""
-    folder.chmod(0o755)
-    for path in folder.rglob("*"):
-        path.chmod(0o755 if path.is_dir() else 0o644)
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (never a half-written file)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def write_weights(model: nn.Module, path: str | Path) -> None:
@@ -140,18 +98,47 @@ def read_config(folder: str | Path) -> dict[str, Any]:
                               "and README.md. Re-export it with `zoo export`.")
     try:
         config = json.loads(path.read_text())
-    except json.JSONDecodeError as err:
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
         raise CheckpointError(f"{path} is not valid JSON ({err}). Re-export the checkpoint with `zoo export`.")
+    if not isinstance(config, dict):
+        raise CheckpointError(f"{path} holds a JSON {type(config).__name__}, not an object. Re-export it with "
+                              "`zoo export`.")
     missing = [k for k in REQUIRED_CONFIG_KEYS if k not in config]
     if missing:
         raise CheckpointError(f"{path} lacks the keys {missing}; the zoo's config.json holds "
                               "{'architecture', 'model_args', 'pretrained_cfg'}. Re-export with `zoo export`.")
+    if not isinstance(config["architecture"], str) or not isinstance(config["model_args"], dict):
+        raise CheckpointError(f"{path}: 'architecture' must be a string and 'model_args' an object. Re-export "
+                              "the checkpoint with `zoo export`.")
     return config
 
 
+def model_args_difference(actual: dict[str, Any], expected: dict[str, Any]) -> str:
+    """``""`` when the two constructor-argument dicts agree, else ``"num_steps 6 (expected 3), ..."``."""
+    def shown(args: dict[str, Any], key: str) -> str:
+        return repr(args[key]) if key in args else "absent"
+
+    keys = sorted(set(actual) | set(expected))
+    return ", ".join(f"{k} {shown(actual, k)} (expected {shown(expected, k)})" for k in keys
+                     if k not in actual or k not in expected or actual[k] != expected[k])
+
+
+def non_finite_tensors(state: dict[str, Any]) -> list[str]:
+    """Names of the floating-point tensors holding a NaN or an infinity (weights a diverged run left)."""
+    import torch
+
+    return [k for k, v in state.items() if v.is_floating_point() and not bool(torch.isfinite(v).all())]
+
+
 def load_folder(folder: str | Path, expected_sha256: str | None = None,
-                expected_architecture: str | None = None) -> nn.Module:
-    """Build the model described by ``folder/config.json`` and fill it from ``folder/model.safetensors``."""
+                expected_architecture: str | None = None,
+                expected_model_args: dict[str, Any] | None = None) -> nn.Module:
+    """Build the model described by ``folder/config.json`` and fill it from ``folder/model.safetensors``.
+
+    With ``expected_*`` (from the registry entry) the folder must hold exactly that model: same architecture,
+    same constructor args (an edited ``num_steps`` or ``aggr`` would load and silently predict other numbers)
+    and the weights' sha256. Weights with a NaN or an infinity are refused in every case.
+    """
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
@@ -162,6 +149,12 @@ def load_folder(folder: str | Path, expected_sha256: str | None = None,
         raise CheckpointError(
             f"{folder / CONFIG_NAME} describes architecture {architecture!r}, but the registry expects "
             f"{expected_architecture!r}: the folder holds another model. Re-export it or fix the registry entry.")
+    if expected_model_args is not None:
+        diff = model_args_difference(config["model_args"], expected_model_args)
+        if diff:
+            raise CheckpointError(
+                f"{folder / CONFIG_NAME} does not match its registry entry: model_args {diff}. The weights were "
+                "trained with the registry's arguments; restore config.json (or re-export the checkpoint).")
     weights = folder / WEIGHTS_NAME
     if not weights.is_file():
         raise CheckpointError(f"{weights} is missing. Re-export the checkpoint with `zoo export`.")
@@ -176,14 +169,21 @@ def load_folder(folder: str | Path, expected_sha256: str | None = None,
     except (SafetensorError, OSError, ValueError) as err:
         raise CheckpointError(f"{weights} is not a readable safetensors file ({err}); it is probably truncated "
                               "or corrupted. Delete it and download or export it again.") from err
+    bad = non_finite_tensors(state)
+    if bad:
+        raise CheckpointError(f"{weights} holds NaN or infinite values in {', '.join(bad[:3])}"
+                              f"{' ...' if len(bad) > 3 else ''}: the run that wrote it diverged. Retrain from "
+                              "the last good checkpoint with a lower learning rate.")
     try:
         model = create_model(architecture, **config["model_args"])
-    except TypeError as err:
+    except UnknownModelError as err:
+        raise CheckpointError(f"{folder / CONFIG_NAME}: {err}") from err
+    except (TypeError, ValueError) as err:
         raise CheckpointError(f"{folder / CONFIG_NAME}: model_args do not fit architecture {architecture!r} "
                               f"({err}).") from err
     try:
         model.load_state_dict(state, strict=True)
-    except RuntimeError as err:
+    except RuntimeError as err:  # a family's own ValueError (dcgan's ImageShapeError) already says what differs
         raise CheckpointError(f"{weights} does not match architecture {architecture!r} with the model_args in "
                               f"config.json: {err}") from err
     return model.eval()
@@ -205,21 +205,81 @@ def _hub_folder(repo_id: str, revision: str | None) -> Path:
             path = Path(hf_hub_download(repo_id, name, revision=folder_revision))
         except Exception as err:  # network errors, offline mode, missing repo or revision
             raise CheckpointError(
-                f"could not get {name} of Hub repo {repo_id!r} (revision {revision or 'main'}): {err}. "
-                "It is neither in checkpoints/ nor in the Hugging Face cache, and the Hub did not provide it "
-                "(check the repo id and revision; HF_HUB_OFFLINE=1 forbids downloads). Connect to the network "
-                f"once, or copy the folder into {checkpoints_dir()}.") from err
+                f"could not get {name} of Hub repo {repo_id!r} (revision {revision or 'main'}): "
+                f"{_first_line(err)}. It is neither in checkpoints/ nor in the Hugging Face cache, and the Hub did "
+                "not provide it (check the repo id and revision; HF_HUB_OFFLINE=1 forbids downloads). Connect to "
+                f"the network once, or copy the folder into {checkpoints_dir()}.") from err
         folder_revision = path.parent.name
     return path.parent
 
 
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def hub_integrity(folder: Path) -> str | None:
+    """The sha256 a Hub snapshot's weights must have: config.json's ``pretrained_cfg.sha256`` (written by
+    ``zoo export``), else the repo's own file metadata. The HF cache names each blob after the ETag the Hub
+    sent, which is the file's sha256 for LFS files and its git blob sha1 for small ones; a blob whose bytes
+    no longer match that name is caught here. Returns the expected sha256 for :func:`load_folder`, or None
+    when the git sha1 was checked instead."""
+    import hashlib
+
+    recorded = (read_config(folder).get("pretrained_cfg") or {}).get("sha256")
+    if recorded:
+        return recorded
+    weights = folder / WEIGHTS_NAME
+    blob = weights.resolve().name
+    if len(blob) == 64:
+        return blob
+    if len(blob) == 40:
+        data = weights.read_bytes()
+        actual = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        if actual != blob:
+            raise CheckpointError(f"{weights} does not match the Hub's file metadata (git sha1 {blob}, got "
+                                  f"{actual}): delete its Hugging Face cache entry and load again.")
+        return None
+    raise CheckpointError(f"{folder}: the Hub repo records no sha256 for {WEIGHTS_NAME} (neither in "
+                          "config.json's pretrained_cfg nor in its file metadata), so its integrity cannot be "
+                          "checked. Re-push it with `zoo push`.")
+
+
 def resolve_folder(cfg: PretrainedCfg) -> Path:
-    local = checkpoints_dir() / cfg.id
+    local = checkpoints_dir() / validate_id(cfg.id)
     if (local / CONFIG_NAME).is_file():
         return local
     if not cfg.hf_hub_id:
         raise CheckpointError(f"{cfg.id}: no local folder {local} and no Hub repo recorded in its registry entry.")
     return _hub_folder(cfg.hf_hub_id, cfg.revision)
+
+
+def recover_interrupted() -> list[str]:
+    """Finish or undo an export or push that crashed half-way (see :func:`zoo.io.recover`). Read-only
+    installs are left as they are."""
+    try:
+        return recover(checkpoints_dir(), pretrained_dir())
+    except OSError:
+        return []
+
+
+def _locate(model_id: str) -> tuple[Path, dict[str, Any]]:
+    """The folder of an id or ``hf-hub:`` repo, with what :func:`load_folder` must check it against: the
+    registry entry's sha256, architecture and model_args, or a Hub snapshot's own record (:func:`hub_integrity`)."""
+    if not isinstance(model_id, str):
+        raise TypeError(f"model id must be a string, got {type(model_id).__name__}")
+    if model_id.startswith(HF_PREFIX):
+        repo_id, _, revision = model_id[len(HF_PREFIX):].partition("@")
+        folder = _hub_folder(repo_id, revision or None)
+        recorded = read_config(folder).get("pretrained_cfg") or {}
+        args = recorded.get("model_args")
+        return folder, {"expected_sha256": hub_integrity(folder),
+                        "expected_architecture": recorded.get("architecture"),
+                        "expected_model_args": args if isinstance(args, dict) else None}
+    recover_interrupted()
+    cfg = get_pretrained_cfg(model_id)
+    return resolve_folder(cfg), {"expected_sha256": cfg.sha256, "expected_architecture": cfg.architecture,
+                                 "expected_model_args": cfg.model_args}
 
 
 def load(model_id: str) -> nn.Module:
@@ -228,20 +288,25 @@ def load(model_id: str) -> nn.Module:
     Returns an ``nn.Module`` in eval mode. Raises ``UnknownModelError`` (with close matches) for an unknown id
     and ``CheckpointError`` for a folder that cannot be loaded.
     """
-    if model_id.startswith(HF_PREFIX):
-        repo_id, _, revision = model_id[len(HF_PREFIX):].partition("@")
-        return load_folder(_hub_folder(repo_id, revision or None))
-    cfg = get_pretrained_cfg(model_id)
-    folder = resolve_folder(cfg)
-    return load_folder(folder, expected_sha256=cfg.sha256, expected_architecture=cfg.architecture)
+    folder, expected = _locate(model_id)
+    return load_folder(folder, **expected)
 
 
 def load_state_into(module: nn.Module, model_id: str) -> nn.Module:
-    """Copy the weights of a zoo model into ``module`` (used by recipes' ``init_from`` for fine-tuning)."""
-    source = load(model_id)
+    """Copy the weights of a zoo model into ``module`` (used by recipes' ``init_from`` for fine-tuning).
+
+    Says which weights it loaded, on one line on stderr (from the first process only under DDP):
+    ``initialised DCGANGenerator from wgan-gp-celeba (sha256 a7aac8952696…, checkpoints/wgan-gp-celeba)``.
+    """
+    folder, expected = _locate(model_id)
+    source = load_folder(folder, **expected)
     try:
         module.load_state_dict(source.state_dict(), strict=True)
     except RuntimeError as err:
         raise CheckpointError(f"cannot initialise from {model_id!r}: its weights do not fit the recipe's model "
                               f"({err}). Use the same architecture and model_args as the checkpoint.") from err
+    if os.environ.get("RANK", "0") == "0" and os.environ.get("LOCAL_RANK", "0") == "0":
+        digest = expected.get("expected_sha256") or sha256_file(folder / WEIGHTS_NAME)
+        print(f"initialised {type(module).__name__} from {model_id} (sha256 {digest[:12]}…, {folder})",
+              file=sys.stderr)
     return module
