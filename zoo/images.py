@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -51,14 +50,8 @@ def save_grid(images: Tensor, path: str | os.PathLike, nrow: int | None = None) 
     if path.suffix.lower() != ".png":
         raise ValueError(f"save_grid writes PNG files; give a path ending in .png, got {path}")
     grid = make_grid(images, nrow)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    try:
+    from zoo.io import atomic_path
+
+    with atomic_path(path, suffix=".png") as tmp:  # world-readable, never half-written
         Image.fromarray(grid).save(tmp, format="PNG")
-        os.chmod(tmp, 0o644)  # mkstemp makes owner-only files; a sample grid is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path

@@ -3,7 +3,8 @@
 RDKit's ``MACCSkeys.GenMACCSKeys`` returns 167 bits whose bit 0 is unused; we keep bits 1-166, the 166 public
 MACCS keys (position ``i`` of a vector is MACCS key ``i + 1``). Molecules: a documented subset of MOSES train
 (``train_size`` molecules drawn with ``subset_seed`` by :func:`zoo.data.smiles.moses_subset`) and of MOSES test.
-Fingerprints are computed once and cached as packed bits in ``zoo.data.root.cache_dir("maccs")``.
+Fingerprints are computed once and cached as packed bits in ``zoo.io.cache_dir("maccs")``, under a name
+that includes the MOSES file's path and sha256 (:func:`zoo.io.source_key`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ import torch
 from torch import Tensor
 
 from zoo.data.binary import BinaryVectorDataModule
-from zoo.data.root import cache_dir
-from zoo.data.smiles import moses_subset
+from zoo.data.root import data_root, require_path
+from zoo.data.smiles import MOSES_SOURCE, moses_subset
+from zoo.io import atomic_path, cache_dir, source_key
 
 MACCS_BITS = 166
 
@@ -35,14 +37,14 @@ def maccs_keys(smiles: list[str]) -> np.ndarray:
 
 def moses_maccs(root: str | None = None, split: str = "train", n: int | None = 50_000, seed: int = 0) -> Tensor:
     """``(n, 166)`` float 0/1 MACCS keys of the MOSES subset ``(split, n, seed)``, cached on disk."""
-    path = cache_dir("maccs") / f"moses-{split}-n{n}-seed{seed}.npy"
+    source = require_path(data_root(root) / "moses" / f"{split}.csv.gz", f"MOSES {split} split", MOSES_SOURCE)
+    path = cache_dir("maccs") / f"moses-{split}-n{n}-seed{seed}-{source_key(source)}.npy"
     if path.is_file():
-        bits = np.unpackbits(np.load(path), axis=1)[:, :MACCS_BITS]
+        bits = np.unpackbits(np.load(path, allow_pickle=False), axis=1)[:, :MACCS_BITS]
     else:
         bits = maccs_keys(moses_subset(root, split, n, seed))
-        tmp = path.with_suffix(".tmp.npy")
-        np.save(tmp, np.packbits(bits, axis=1))
-        tmp.replace(path)
+        with atomic_path(path, suffix=".npy") as tmp:
+            np.save(tmp, np.packbits(bits, axis=1))
     return torch.from_numpy(bits.astype(np.float32))
 
 

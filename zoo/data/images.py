@@ -64,10 +64,14 @@ def load_mnist_images(root: str | None = None, split: str = "train", dataset: st
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if dataset not in ("MNIST", "FashionMNIST"):
         raise ValueError(f"dataset must be 'MNIST' or 'FashionMNIST', got {dataset!r}")
+    return torch.from_numpy(read_idx(mnist_images_path(root, split, dataset)).copy()).unsqueeze(1)
+
+
+def mnist_images_path(root: str | None = None, split: str = "train", dataset: str = "MNIST") -> Path:
+    """The gzipped IDX file of a split's images (a clear error when it is missing)."""
     name = "train-images-idx3-ubyte.gz" if split == "train" else "t10k-images-idx3-ubyte.gz"
-    path = require_path(data_root(root) / dataset / "raw" / name, f"{dataset} {split} images",
+    return require_path(data_root(root) / dataset / "raw" / name, f"{dataset} {split} images",
                         MNIST_SOURCE if dataset == "MNIST" else FASHION_SOURCE)
-    return torch.from_numpy(read_idx(path).copy()).unsqueeze(1)
 
 
 class _UnitRangeImages(Dataset):
@@ -125,6 +129,10 @@ class MNISTDataModule(LightningDataModule):
             return _device_loader(self.train_images, self.batch_size, self.trainer)
         return DataLoader(_UnitRangeImages(self.train_images), batch_size=self.batch_size, shuffle=True,
                           drop_last=True, num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
+
+    def source_path(self, split: str = "test") -> Path:
+        """The file ``real_images(split=split)`` reads: what keys the FID cache of the real features."""
+        return mnist_images_path(self.root, split, self.dataset)
 
     def real_images(self, n: int, split: str = "test") -> Tensor:
         """The first ``n`` uint8 images of ``split`` (the real side of FID)."""
@@ -240,6 +248,10 @@ class ImageFolderDataModule(LightningDataModule):
         workers = 0 if isinstance(self.train_set, _UnitRangeImages) else self.num_workers
         return DataLoader(self.train_set, batch_size=self.batch_size, shuffle=True, drop_last=True,
                           num_workers=workers, persistent_workers=workers > 0)
+
+    def source_path(self, split: str = "train") -> Path:
+        """The folder ``real_images`` reads: what keys the FID cache of the real features."""
+        return self.path()
 
     def real_images(self, n: int, split: str = "train") -> Tensor:
         """The first ``n`` images (sorted by path) as uint8: the real side of FID (the folder has no test split)."""

@@ -45,6 +45,7 @@ from zoo.data.molecules import (
     nfp_graph,
 )
 from zoo.data.root import data_root, require_path
+from zoo.io import atomic_path, cache_dir
 
 DATASETS = {
     "esol": ("esol.csv", "smiles", "measured log solubility in mols per litre", "log solubility",
@@ -114,10 +115,37 @@ def featurize_smiles(smiles: Sequence[str], featurizer: str, radius: int = 2, n_
 
 
 def _cache_path(name: str, featurizer: str, smiles: Sequence[str]) -> Path:
-    from zoo.data.qm9 import cache_dir
-
+    """Keyed by the SMILES themselves (the featurization depends on nothing else); ``v2``: tensors only."""
     digest = hashlib.sha256("\n".join(smiles).encode()).hexdigest()[:12]
-    return cache_dir() / f"moleculenet_{name}_{featurizer}_{digest}.pt"
+    return cache_dir() / f"moleculenet_{name}_{featurizer}_{digest}_v2.pt"
+
+
+def save_featurized(path: Path, items: Sequence[Data], kept: Sequence[int]) -> None:
+    """Write featurized molecules as plain tensors (``torch.save`` of dicts and lists, no class objects), so
+    reading them back needs no pickle."""
+    payload = {"items": [{k: v for k, v in d.to_dict().items()} for d in items], "kept": [int(k) for k in kept]}
+    with atomic_path(path, suffix=".pt") as tmp:
+        torch.save(payload, tmp)
+
+
+def load_featurized(path: Path) -> tuple[list[Data], list[int]] | None:
+    """Read what :func:`save_featurized` wrote with ``torch.load(weights_only=True)``, which builds only tensors
+    and plain containers, so a file planted in the data root or cache cannot run code. A file that is not in
+    this format is ignored (None) with a warning, and the molecules are featurized again."""
+    import warnings
+
+    try:
+        cached = torch.load(path, map_location="cpu", weights_only=True)
+        items = [Data(**d) for d in cached["items"]]
+        kept = [int(k) for k in cached["kept"]]
+        if len(items) != len(kept):
+            raise ValueError(f"{len(items)} molecules but {len(kept)} indices")
+    except Exception as err:  # noqa: BLE001 - any unreadable or foreign file: recompute instead
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        warnings.warn(f"ignoring {path}: not a featurized-molecules file the zoo can read safely ({first})",
+                      stacklevel=2)
+        return None
+    return items, kept
 
 
 class MoleculeNetDataModule(GraphSplitDataModule):
@@ -182,14 +210,11 @@ class MoleculeNetDataModule(GraphSplitDataModule):
         path = _cache_path(self.hparams.dataset, "mpnn", smiles)  # conformers are slow: cache them
         packed = data_root(self.hparams.root) / "moleculenet" / path.name  # a packed copy (GPU machine)
         for candidate in (packed, path):
-            if candidate.is_file():
-                cached = torch.load(candidate, weights_only=False)  # our own cache file
-                return cached["items"], cached["kept"]
+            cached = load_featurized(candidate) if candidate.is_file() else None
+            if cached is not None:
+                return cached
         items, kept = featurize_smiles(smiles, "mpnn")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        torch.save({"items": items, "kept": kept}, tmp)
-        tmp.replace(path)
+        save_featurized(path, items, kept)
         return items, kept
 
     def train_targets(self) -> torch.Tensor:

@@ -357,17 +357,13 @@ class MoleculeGraphs:
         """Write a compressed ``.npz``. ``quantize_positions`` centres each molecule and stores its coordinates
         as int16 multiples of 0.001 angstrom (half the size; distances change by < 0.002 angstrom)."""
         import json
-        import os
-        import tempfile
 
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from zoo.io import atomic_path
+
         n_atoms = np.diff(self.atom_ptr).astype(np.uint8)
         n_bonds = np.diff(self.bond_ptr).astype(np.uint8 if np.diff(self.bond_ptr).max(initial=0) < 256
                                                 else np.int32)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".npz", dir=path.parent)
-        os.close(fd)
-        try:
+        with atomic_path(path, suffix=".npz") as tmp:
             if quantize_positions:
                 centre = np.repeat(np.add.reduceat(self.pos, self.atom_ptr[:-1], axis=0)
                                    / np.maximum(np.diff(self.atom_ptr), 1)[:, None], np.diff(self.atom_ptr), axis=0)
@@ -377,11 +373,6 @@ class MoleculeGraphs:
             np.savez_compressed(tmp, z=self.z, flags=self.flags, **positions,
                                 bonds=self.bonds, bond_types=self.bond_types, n_atoms=n_atoms, n_bonds=n_bonds,
                                 y=self.y, ids=self.ids.astype(np.int32), meta=np.array(json.dumps(self.meta)))
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     @classmethod
     def load(cls, path: str | Path) -> MoleculeGraphs:

@@ -9,15 +9,23 @@ Kipf & Welling (2017).
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import lightning.pytorch as pl
 import torch
 from torch_geometric.data import Data
 
-from zoo.data.root import ROOT_HINT, DataNotFoundError, cache_dir, data_root
+from zoo.data.root import ROOT_HINT, DataNotFoundError, data_root
+from zoo.io import cache_dir, check_pickle, source_key
 
 NAMES = {"cora": "Cora", "citeseer": "CiteSeer", "pubmed": "PubMed"}
+# The raw files are Python 2 pickles of numpy arrays, a scipy CSR matrix, a list and a defaultdict (the graph);
+# PyG unpickles them, so each is checked to import nothing else first (zoo.io.check_pickle).
+PICKLE_GLOBALS = {"numpy ndarray", "numpy dtype", "numpy.core.multiarray _reconstruct",
+                  "numpy._core.multiarray _reconstruct", "__builtin__ list", "builtins list",
+                  "collections defaultdict", "scipy.sparse.csr csr_matrix", "scipy.sparse._csr csr_matrix",
+                  "_codecs encode"}  # how Python 3 writes bytes into a protocol-2 pickle
 RAW_FILES = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
 SOURCE = "https://github.com/kimiyoung/planetoid (raw/ind.<name>.* files)"
 
@@ -36,28 +44,47 @@ def load_planetoid(name: str, root: str | Path | None = None) -> Data:
 
     name = canonical_name(name)
     raw = data_root(root) / "Planetoid" / name / "raw"
+    # What a failed download must not leave behind: the folders it would create under the data root.
+    created = next((p for p in (raw.parent.parent, raw.parent, raw) if not p.exists()), None)
+    for field in RAW_FILES:
+        path = raw / f"ind.{name.lower()}.{field}"
+        if field != "test.index" and path.is_file():
+            check_pickle(path, PICKLE_GLOBALS, f"Planetoid raw file ({SOURCE})")
     base = _writable_base(raw, name)
     try:
         dataset = Planetoid(str(base), name, split="public", transform=NormalizeFeatures())
     except Exception as err:  # PyG tries to download missing raw files; offline that fails deep in urllib
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        if base != raw.parent.parent:
+            shutil.rmtree(base, ignore_errors=True)  # a half-processed mirror must not be reused
         missing = [f for f in RAW_FILES if not (raw / f"ind.{name.lower()}.{f}").is_file()]
         if missing:
             raise DataNotFoundError(
                 f"Planetoid {name} not found: expected {raw}/ind.{name.lower()}.{{{','.join(missing)}}} "
-                f"and the download failed ({err}). Get the raw files from {SOURCE}, {ROOT_HINT}.") from err
+                f"and the download failed ({_first_line(err)}). Get the raw files from {SOURCE}, {ROOT_HINT}."
+            ) from err
         raise
     return dataset[0]
 
 
+def _first_line(err: BaseException) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
 def _writable_base(raw: Path, name: str) -> Path:
     """PyG writes ``processed/`` beside ``raw/``. The data root is treated as read-only (it is, in CI), so the
-    raw files are mirrored into the zoo's cache with symlinks and PyG processes there."""
-    if not raw.is_dir():
+    raw files are mirrored into the zoo's cache with symlinks and PyG processes there.
+
+    The mirror is named after the raw files' resolved path and sha256 (:func:`zoo.io.source_key`): another
+    data root, or edited raw files, get their own mirror and their own ``processed/``, so an evaluation can
+    never be answered from a graph processed from other data."""
+    if not raw.is_dir() or not any(raw.iterdir()):
         return raw.parent.parent  # let PyG download into the data root when the network is there
-    mirror = cache_dir("Planetoid", name, "raw")
+    mirror = cache_dir("Planetoid", f"{name}-{source_key(raw)}", name, "raw")
     for source in raw.iterdir():
         link = mirror / source.name
-        if not link.exists():
+        if not link.is_symlink():
             link.symlink_to(source.resolve())
     return mirror.parent.parent
 

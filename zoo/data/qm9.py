@@ -52,7 +52,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -64,6 +63,7 @@ from torch.utils.data import Dataset
 from zoo.data.graph_splits import GraphSplitDataModule
 from zoo.data.molecules import MoleculeError, MoleculeGraphs, featurize_many, graph_from_xyz
 from zoo.data.root import data_root, require_path
+from zoo.io import cache_dir, source_key
 
 HARTREE_TO_EV = 27.211386246
 TARGET_NAMES = ("mu", "alpha", "homo", "lumo", "gap", "r2", "zpve", "U0", "U", "H", "G", "cv",
@@ -84,12 +84,6 @@ CSV_PATH = "qm9/qm9.csv.gz"
 PACKED_NAME = "qm9_graphs.npz"
 SOURCE = "qm9pack 1.0.3 on PyPI (Ramakrishnan et al. 2014, CC BY 4.0)"
 NUM_VAL = NUM_TEST = 10_000
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("ZOO_CACHE_DIR")
-    return Path(env) if env else Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zoo" / \
-        "processed"
 
 
 def targets_of_row(row: dict, elements: Sequence[str]) -> list[float]:
@@ -144,11 +138,15 @@ def process(root: str | None = None, limit: int | None = None) -> MoleculeGraphs
 
 
 def load_graphs(root: str | None = None) -> MoleculeGraphs:
-    """The processed QM9 store: a packed copy under the data root, else the cache, else parse and cache."""
+    """The processed QM9 store: a packed copy under the data root, else the cache, else parse and cache.
+
+    The cache is named after the CSV it was parsed from (its resolved path and sha256, :func:`zoo.io.source_key`),
+    so another data root or an edited file is parsed again instead of being answered from an old cache."""
     packed = data_root(root) / "qm9" / PACKED_NAME
     if packed.is_file():
         return MoleculeGraphs.load(packed)
-    cached = cache_dir() / PACKED_NAME
+    csv_path = require_path(data_root(root) / CSV_PATH, "QM9 CSV", SOURCE)
+    cached = cache_dir() / f"{Path(PACKED_NAME).stem}-{source_key(csv_path)}.npz"
     if cached.is_file():
         return MoleculeGraphs.load(cached)
     graphs = process(root)

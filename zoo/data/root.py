@@ -39,11 +39,7 @@ def require_path(path: Path, what: str, source: str) -> Path:
 
 
 def cache_dir(*parts: str) -> Path:
-    """A writable folder for processed data (the data root may be read-only, as ../shared/data is in CI):
-    ``$ZOO_CACHE_DIR`` or ``$XDG_CACHE_HOME/zoo/processed`` (default ``~/.cache/zoo/processed``)."""
-    base = os.environ.get("ZOO_CACHE_DIR")
-    if not base:
-        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "zoo" / "processed"
-    path = Path(base).joinpath(*parts)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """A writable folder for processed data; see :func:`zoo.io.cache_dir` (kept here for old imports)."""
+    from zoo.io import cache_dir as _cache_dir
+
+    return _cache_dir(*parts)

@@ -26,7 +26,6 @@ Protocol (written on every card by :func:`protocol`):
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -108,7 +107,9 @@ def extract_features(images: Tensor, extractor: InceptionFeatures | None = None,
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("ZOO_CACHE_DIR") or Path.home() / ".cache" / "zoo") / "fid"
+    from zoo.io import cache_dir as zoo_cache_dir
+
+    return zoo_cache_dir("fid")
 
 
 def cached_features(key: str, images: Callable[[], Tensor], extractor: InceptionFeatures | None = None,
@@ -120,10 +121,10 @@ def cached_features(key: str, images: Callable[[], Tensor], extractor: Inception
     if path.is_file():
         return load_file(str(path))["features"]
     features = extract_features(images(), extractor, log=log)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    save_file({"features": features.contiguous()}, str(tmp), metadata={"extractor": EXTRACTOR_NAME})
-    os.replace(tmp, path)
+    from zoo.io import atomic_path
+
+    with atomic_path(path, suffix=".safetensors") as tmp:
+        save_file({"features": features.contiguous()}, str(tmp), metadata={"extractor": EXTRACTOR_NAME})
     return features
 
 
@@ -180,11 +181,15 @@ def evaluate_generator(generator: nn.Module, datamodule, n_fake: int = 1000, n_r
 
 def real_key(datamodule, split: str, n_real: int) -> str:
     """Cache key of a real set, e.g. ``MNIST-test-2000`` or ``celeba-img_align_celeba-64px-108crop-train-2000``."""
+    from zoo.io import source_key
+
+    # The data's resolved path and sha256 end every key: features of other data are never reused.
+    source = f"-{source_key(datamodule.source_path(split))}" if hasattr(datamodule, "source_path") else ""
     name = getattr(datamodule, "dataset", None)
     if isinstance(name, str):
-        return f"{name}-{split}-{n_real}"
+        return f"{name}-{split}-{n_real}{source}"
     folder = Path(getattr(datamodule, "folder", "images")).as_posix().strip("/").replace("/", "-")
-    return f"{folder}-{datamodule.image_size}px-{datamodule.crop_size}crop-{split}-{n_real}"
+    return f"{folder}-{datamodule.image_size}px-{datamodule.crop_size}crop-{split}-{n_real}{source}"
 
 
 def protocol(n_real: int, n_fake: int, real_set: str, seed: int = 0, kid_subset_size: int = 500,
