@@ -32,12 +32,36 @@ if os.environ.get("ZOO_DATA_ROOT"):
     os.environ["ZOO_DATA_ROOT"] = str(Path(os.environ["ZOO_DATA_ROOT"]).expanduser().resolve())
 
 
+def _real_data_root() -> Path:
+    return Path(os.environ.get("ZOO_DATA_ROOT") or REPO.parent / "shared" / "data")
+
+
+def in_ci() -> bool:
+    """CI services set ``CI=true``; there a missing data root is a failure, not a reason to skip."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    root = _real_data_root()
+    if in_ci() and not root.is_dir():
+        pytest.exit(f"CI is set but the real data root {root} does not exist: set ZOO_DATA_ROOT to the shared "
+                    "data (the README's Data section) so the real-data tests run instead of skipping", returncode=1)
+
+
 @pytest.fixture(scope="session")
 def data_root() -> Path:
     """The real datasets: ``$ZOO_DATA_ROOT`` (CI sets it to ../shared/data), else ../shared/data if present."""
-    root = Path(os.environ.get("ZOO_DATA_ROOT") or REPO.parent / "shared" / "data")
+    return require_data_root()
+
+
+def require_data_root() -> Path:
+    """The data root; locally a missing one skips the real-data tests, under CI (``CI=true``) it fails them."""
+    root = _real_data_root()
     if not root.is_dir():
-        pytest.skip(f"real data not found at {root}; set ZOO_DATA_ROOT")
+        message = f"real data not found at {root}; set ZOO_DATA_ROOT"
+        if in_ci():
+            pytest.fail(message + " (CI must not skip the real-data tests)")
+        pytest.skip(message)
     return root
 
 

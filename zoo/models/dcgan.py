@@ -89,12 +89,14 @@ class DCGANGenerator(nn.Module):
         return torch.randn(n, self.latent_dim, generator=generator)
 
     @torch.no_grad()
-    def sample(self, n: int, seed: int | None = None) -> Tensor:
-        """``n`` images ``(n, C, S, S)`` in [-1, 1]; deterministic for a given ``seed``."""
-        if n < 1:
-            raise ValueError(f"n must be a positive number of images, got {n}")
+    def sample(self, n: int, seed: int | None = None, batch_size: int = 256) -> Tensor:
+        """``n`` images ``(n, C, S, S)`` in [-1, 1]; deterministic for a given ``seed``. All latents are drawn
+        at once (the same ones whatever ``batch_size``), then decoded ``batch_size`` at a time, so the
+        activations of one batch, not of all ``n``, are held."""
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"the number of images must be a positive integer, got {n!r}")
         z = self.latents(n, seed).to(_device_of(self))
-        return self(z).clamp(-1, 1)
+        return torch.cat([self(chunk).clamp(-1, 1) for chunk in z.split(batch_size)])
 
     @torch.no_grad()
     def interpolate(self, seed_a: int, seed_b: int, steps: int = 8) -> Tensor:

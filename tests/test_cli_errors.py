@@ -1,0 +1,111 @@
+"""Every user-facing command answers a fault with one line on stderr and exit code 2, never a traceback."""
+
+import pytest
+import torch
+
+from zoo import cli
+from zoo.callbacks import NonFiniteLossError
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def one_line_error(err: str, command: str) -> bool:
+    return err.count("\n") == 1 and err.startswith(f"zoo {command}: error: ") and "Traceback" not in err
+
+
+def http_error(status):
+    import httpx
+    from huggingface_hub.errors import HfHubHTTPError
+
+    request = httpx.Request("GET", "http://hub.test/api")
+    return HfHubHTTPError(f"{status} error\nfor url http://hub.test/api",
+                          response=httpx.Response(status, request=request))
+
+
+@pytest.mark.parametrize("error, says", [
+    (PermissionError(13, "Permission denied", "/srv/out.png"), "permission denied: /srv/out.png"),
+    (IsADirectoryError(21, "Is a directory", "/tmp"), "/tmp is a folder, not a file"),
+    (torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 GiB"), "out of memory"),
+    (MemoryError(), "out of memory"),
+    (NonFiniteLossError("the training loss is nan at epoch 3"), "the training loss is nan"),
+    (ConnectionError("connection refused"), "connection refused"),
+], ids=["permission", "is-a-directory", "cuda-oom", "memory", "non-finite-loss", "connection"])
+def test_environment_faults_are_one_line_errors(capsys, monkeypatch, error, says):
+    def failing(args):
+        raise error
+
+    monkeypatch.setattr(cli, "cmd_info", failing)
+    code, _, err = run(capsys, "info", "gcn-cora")
+    assert code == 2 and one_line_error(err, "info") and says in err
+
+
+def test_http_errors_are_one_line_errors(capsys, monkeypatch):
+    def failing(args):
+        raise http_error(502)
+
+    monkeypatch.setattr(cli, "cmd_info", failing)
+    code, _, err = run(capsys, "info", "gcn-cora")
+    assert code == 2 and one_line_error(err, "info") and "502 error for url" in err
+
+
+def test_a_bug_keeps_its_traceback(monkeypatch):
+    def buggy(args):
+        raise KeyError("internal")
+
+    monkeypatch.setattr(cli, "cmd_info", buggy)
+    with pytest.raises(KeyError):
+        cli.main(["info", "gcn-cora"])
+
+
+@pytest.mark.parametrize("n", ["-1", "0", "many"])
+def test_sample_refuses_a_count_that_is_not_positive(capsys, n):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["sample", "aae-moses", "--n", n])
+    assert exit_info.value.code == 2 and "expected a positive integer" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("model_id", ["aae-moses", "aae-20news", "gan-mnist"])
+def test_sample_methods_refuse_a_count_that_is_not_positive(model_id):
+    import zoo
+
+    with pytest.raises(ValueError, match="positive integer"):
+        zoo.load(model_id).sample(-1, seed=0)
+
+
+def test_sample_streams_text_in_batches_and_writes_atomically(capsys, tmp_path):
+    import zoo
+
+    model = zoo.load("aae-20news")
+    batches = list(model.sample_batches(2500, seed=0))
+    assert [b.shape[0] for b in batches] == [1000, 1000, 500]  # never more than one batch decoded at once
+    torch.testing.assert_close(torch.cat(batches), model.sample(2500, seed=0))
+    code, out, _ = run(capsys, "sample", "aae-20news", "--n", "2500", "--out", str(tmp_path / "docs.txt"))
+    assert code == 0 and "wrote 2500 samples" in out
+    assert len((tmp_path / "docs.txt").read_text().splitlines()) == 2500
+    code, _, err = run(capsys, "sample", "aae-20news", "--n", "3", "--out", str(tmp_path))
+    assert code == 2 and one_line_error(err, "sample") and "is a folder" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.txt"]  # no temporary left behind
+
+
+def test_an_image_grid_too_large_to_write_is_refused(capsys):
+    code, _, err = run(capsys, "sample", "gan-mnist", "--n", "100000")
+    assert code == 2 and one_line_error(err, "sample") and "--n <= 4096" in err
+
+
+def test_predict_reports_a_bad_smiles_on_its_line_and_predicts_the_others(capsys):
+    long_chain = "C" * 120
+    code, out, _ = run(capsys, "predict", "nfp-esol", "--smiles", "CCO", "C1CC", "[Na+].[Cl-]", "C[N+](C)(C)C",
+                       long_chain)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 5
+    assert lines[0].startswith("CCO\tlog_solubility = ") and "warning" not in lines[0]
+    assert lines[1] == "C1CC\terror: RDKit cannot parse the SMILES 'C1CC'"
+    assert "warning: 2 fragments (a salt or mixture)" in lines[2]
+    assert "warning: an ion (net charge +1)" in lines[3]
+    assert "warning: 120 heavy atoms, outside the training range 1-55" in lines[4]
+    code, _, err = run(capsys, "predict", "nfp-esol", "--smiles", "C1CC")
+    assert code == 2 and one_line_error(err, "predict")
