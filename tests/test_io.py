@@ -81,3 +81,16 @@ def test_check_pickle_refuses_imports_outside_the_allowed_set(tmp_path):
         pickle.dump(os.getcwd, f, protocol=4)
     with pytest.raises(UnsafeFileError, match="would import posix getcwd"):
         check_pickle(path, {"numpy ndarray"}, "array")
+
+
+def test_a_registry_entry_whose_id_is_a_path_is_refused(tmp_path, monkeypatch):
+    import json
+
+    from zoo.registry import list_models
+
+    monkeypatch.setenv("ZOO_PRETRAINED_DIR", str(tmp_path))
+    (tmp_path / "..json").write_text(json.dumps({"id": ".", "architecture": "gcn", "model_args": {}, "method": "m",
+                                                 "paper": "p", "task": "t", "dataset": "d", "split": "s",
+                                                 "recipe": "r"}))
+    with pytest.raises(InvalidIdError, match="invalid model id '.'"):
+        list_models()

@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 import torch.nn as nn
 
+from zoo.io import validate_id
+
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 
 
@@ -164,6 +166,7 @@ def load_pretrained_cfgs(directory: Path | None = None) -> dict[str, PretrainedC
             raise ValueError(f"{path}: {err}") from err
         if cfg.id != path.stem:
             raise ValueError(f"{path}: id {cfg.id!r} does not match the file name")
+        validate_id(cfg.id)  # every id names a folder under checkpoints/: never a path
         cfgs[cfg.id] = cfg
     return cfgs
 
