@@ -26,10 +26,22 @@ def run_dir(recipe: str) -> Path:
     return RUNS / run_name_of(Path(recipe))
 
 
-def train_or_load(recipe: str, extra_args: list[str], train_now: bool) -> tuple[AAESystem, dict]:
+def optimizer_steps_per_batch(init_args: dict) -> int:
+    """Optimiser steps an :class:`AAESystem` takes per batch: reconstruction (+ regularisation when joint) and
+    ``discriminator_steps`` discriminator updates (+ a separate regularisation step when not joint)."""
+    d_steps = init_args.get("discriminator_steps", 1)
+    return 1 + d_steps if init_args.get("joint_regularization") else 2 + d_steps
+
+
+def train_or_load(recipe: str, extra_args: list[str], train_now: bool,
+                  folder: Path | None = None) -> tuple[AAESystem, dict]:
     """Train ``recipe`` with ``zoo train`` (resuming its run folder) or, with ``train_now=False``, load the run's
-    ``last.ckpt``. Returns the system and a dict of training facts (steps, epochs, wall time, W&B id)."""
-    folder = run_dir(recipe)
+    ``last.ckpt``. ``folder`` is the run folder (default ``runs/<method>/<recipe>``). Returns the system and a
+    dict of training facts (steps, epochs, wall time, W&B id)."""
+    folder = Path(folder) if folder else run_dir(recipe)
+    init_args = yaml.safe_load(Path(recipe).read_text())["model"]["init_args"]
+    if train_now and folder != run_dir(recipe):
+        extra_args = [*extra_args, f"--trainer.default_root_dir={folder}"]
     timing = folder / "bench_timing.json"
     facts = json.loads(timing.read_text()) if timing.is_file() else {"train_seconds": 0.0}
     if train_now:
@@ -45,11 +57,11 @@ def train_or_load(recipe: str, extra_args: list[str], train_now: bool) -> tuple[
         # Rebuild the system from the recipe (the source of truth for model_args) and fill in the weights.
         ckpt = folder / "checkpoints" / "last.ckpt"
         state = torch.load(ckpt, map_location="cpu", weights_only=False)
-        system = AAESystem(**yaml.safe_load(Path(recipe).read_text())["model"]["init_args"])
+        system = AAESystem(**init_args)
         system.load_state_dict(state["state_dict"])
         facts["optimizer_steps"] = int(state["global_step"])
         facts["epochs_completed"] = int(state["epoch"])
-    facts["batches"] = facts["optimizer_steps"] // 3  # three optimiser steps per batch (manual optimisation)
+    facts["batches"] = facts["optimizer_steps"] // optimizer_steps_per_batch(init_args)
     id_file = folder / "wandb_run_id"
     facts["wandb_run_id"] = id_file.read_text().strip() if id_file.is_file() else ""
     return system.eval(), facts

@@ -125,3 +125,23 @@ def test_configs_are_json_and_rebuild_the_same_architecture():
     assert isinstance(gen, BinaryVectorGenerator) and gen.sample(3, seed=0).shape == (3, 7)
     disc = create_model("binary_gan_discriminator", in_features=7, hidden=[4], image_size=64, channels=3)
     assert disc(torch.zeros(2, 7)).shape == (2,)
+
+
+def test_smiles_aae_temperature_is_a_stored_sampling_default():
+    model = tiny_smiles(temperature=0.5)
+    assert model.temperature == 0.5
+    assert model.sample(5, seed=1) == model.sample(5, seed=1, temperature=0.5)
+    assert tiny_smiles().temperature == 1.0  # the default keeps configs without it (shipped checkpoints) unchanged
+    with pytest.raises(ValueError, match="temperature must be > 0"):
+        tiny_smiles(temperature=0)
+
+
+def test_teacher_forced_logits_do_not_depend_on_padding():
+    torch.manual_seed(0)
+    model = tiny_smiles()
+    alone = model.encode_strings(["CCO"])
+    padded = model.encode_strings(["CCO", "c1ccccc1CC"])[:1]
+    z = model.encode(alone)
+    assert torch.allclose(model.encode(padded), z, atol=1e-6)
+    a, b = model.decode_logits(z, alone[:, :-1]), model.decode_logits(z, padded[:, :-1])
+    assert torch.allclose(a, b[:, : a.shape[1]], atol=1e-6)

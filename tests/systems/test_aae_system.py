@@ -1,4 +1,5 @@
 import lightning.pytorch as pl
+import pytest
 import torch
 from torch.utils.data import DataLoader
 
@@ -42,3 +43,22 @@ def test_smiles_batches_are_lists_of_strings(tmp_path):
     trainer = fit(system, ["CCO", "c1ccccc1", "CC(=O)O", "CN"], tmp_path, 2)
     assert trainer.global_step == 6
     assert system.lr_schedulers()[0].get_last_lr()[0] == 0.5e-3  # StepLR stepped once at the epoch's end
+
+
+def test_joint_schedule_steps_autoencoder_once_and_discriminator_k_times(tmp_path):
+    torch.manual_seed(0)
+    system = AAESystem("aae_binary", {"in_features": 10, "latent_dim": 2, "hidden": [6]}, discriminator_hidden=[6],
+                       joint_regularization=True, discriminator_steps=2, regularization_warmup_steps=4)
+    encoder = [p.detach().clone() for p in system.net.encoder.parameters()]
+    trainer = fit(system, (torch.rand(8, 10) > 0.5).float(), tmp_path, 4)
+    assert trainer.global_step == 6  # 2 batches x (1 autoencoder + 2 discriminator steps)
+    assert all(not torch.equal(a, b) for a, b in zip(encoder, system.net.encoder.parameters()))
+    _, _, opt_g = system.optimizers()
+    assert all(opt_g.optimizer.state.get(p) is None for p in system._encoder_parameters())  # no separate G step
+    assert system.regularization_weight() == 0.5  # 2 of 4 warm-up batches done
+
+
+def test_bad_schedule_options_are_refused():
+    for bad in ({"discriminator_steps": 0}, {"regularization_warmup_steps": -1}):
+        with pytest.raises(ValueError, match="discriminator_steps must be"):
+            AAESystem("aae_binary", {"in_features": 4, "latent_dim": 2, "hidden": [3]}, **bad)
