@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -113,6 +113,16 @@ def mlp(sizes: Sequence[int], activation: type[nn.Module] = nn.ReLU, dropout: fl
 
 def _generator(seed: int | None) -> torch.Generator | None:
     return None if seed is None else torch.Generator().manual_seed(seed)
+
+
+SAMPLE_BATCH = 1000  # vectors decoded at once by sample(): memory stays flat whatever n is
+
+
+def check_sample_count(n: object) -> int:
+    """``n`` if it is a positive whole number of samples, else a ValueError that says so."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"the number of samples must be a positive integer, got {n!r}")
+    return n
 
 
 # ------------------------------------------------------------------------------------------ discriminator
@@ -194,19 +204,30 @@ class BinaryAAE(nn.Module):
         return torch.sigmoid(self.decode_logits(z))
 
     @torch.no_grad()
-    def sample(self, n: int, seed: int | None = None) -> Tensor:
+    def sample(self, n: int, seed: int | None = None, batch_size: int = SAMPLE_BATCH) -> Tensor:
         """Decode ``n`` prior samples.
 
         images: the Bernoulli means as ``(n, C, H, W)`` in ``[-1, 1]`` (what ``zoo sample --out`` draws);
         documents: word probabilities ``(n, V)`` (:meth:`format_samples` lists the top words);
         fingerprints: the most likely bit vector ``(n, in_features)`` of 0/1 (bits whose probability > 0.5).
         """
-        probs = self.sample_probabilities(n, seed)
-        if self.kind == "image":
-            return probs.view(n, *self.image_shape) * 2 - 1
-        if self.kind == "document":
-            return probs
-        return (probs > 0.5).float()
+        return torch.cat(list(self.sample_batches(n, seed, batch_size)))
+
+    @torch.no_grad()
+    def sample_batches(self, n: int, seed: int | None = None, batch_size: int = SAMPLE_BATCH) -> Iterator[Tensor]:
+        """:meth:`sample` ``batch_size`` at a time (the same samples for the same seed), so ``zoo sample`` can
+        stream a large ``n`` without holding every decoded vector: all ``n`` codes are drawn first (a few
+        numbers each), then decoded in batches."""
+        check_sample_count(n)
+        z = self.prior.sample(n, generator=_generator(seed)).to(next(self.parameters()).device)
+        for chunk in z.split(batch_size):
+            probs = torch.sigmoid(self.decode_logits(chunk))
+            if self.kind == "image":
+                yield probs.view(chunk.shape[0], *self.image_shape) * 2 - 1
+            elif self.kind == "document":
+                yield probs
+            else:
+                yield (probs > 0.5).float()
 
     def format_samples(self, samples: Tensor) -> list[str]:
         """One line per sample: a document's ``top_words`` most likely words, or a fingerprint's on-bits."""
@@ -359,6 +380,7 @@ class SmilesAAE(nn.Module):
                batch_size: int = 1000) -> list[str]:
         """``n`` SMILES strings decoded from prior samples (invalid molecules are kept; see format_samples);
         ``temperature`` defaults to the model's own (:attr:`temperature`)."""
+        check_sample_count(n)
         gen = _generator(seed)
         device = next(self.parameters()).device
         out: list[str] = []
@@ -400,9 +422,10 @@ class BinaryVectorGenerator(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, seed: int | None = None) -> Tensor:
+        check_sample_count(n)
         device = next(self.parameters()).device
         z = torch.randn(n, self.latent_dim, generator=_generator(seed)).to(device)
-        return (self(z) > 0.5).float()
+        return torch.cat([(self(chunk) > 0.5).float() for chunk in z.split(SAMPLE_BATCH)])
 
     def format_samples(self, samples: Tensor) -> list[str]:
         return [f"{int(s.sum())} bits on: " + " ".join(str(i) for i in s.nonzero().flatten().tolist())
