@@ -87,7 +87,7 @@ def test_sample_streams_text_in_batches_and_writes_atomically(capsys, tmp_path):
     assert code == 0 and "wrote 2500 samples" in out
     assert len((tmp_path / "docs.txt").read_text().splitlines()) == 2500
     code, _, err = run(capsys, "sample", "aae-20news", "--n", "3", "--out", str(tmp_path))
-    assert code == 2 and one_line_error(err, "sample") and "is a folder" in err
+    assert code == 2 and one_line_error(err, "sample") and f"{tmp_path} is a folder" in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["docs.txt"]  # no temporary left behind
 
 

@@ -14,6 +14,7 @@ only if its source is still there).
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -149,6 +150,8 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     success it replaces ``path`` in one rename, on any error it is removed. ``suffix`` keeps an extension
     that a writer insists on (``.npz``, ``.png``)."""
     path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=_temp_name(path), suffix=suffix, dir=path.parent)
     os.close(fd)

@@ -112,3 +112,6 @@ def test_a_failed_download_leaves_nothing_in_the_data_root(tmp_path, monkeypatch
     with pytest.raises(DataNotFoundError, match="download failed"):
         load_planetoid("Cora", root)
     assert list(root.iterdir()) == []
+    with pytest.raises(DataNotFoundError, match="download failed"):
+        load_planetoid("Cora", tmp_path / "mistyped-root")  # a root that does not exist is not created
+    assert not (tmp_path / "mistyped-root").exists()

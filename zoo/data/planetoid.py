@@ -45,7 +45,7 @@ def load_planetoid(name: str, root: str | Path | None = None) -> Data:
     name = canonical_name(name)
     raw = data_root(root) / "Planetoid" / name / "raw"
     # What a failed download must not leave behind: the folders it would create under the data root.
-    created = next((p for p in (raw.parent.parent, raw.parent, raw) if not p.exists()), None)
+    created = next((p for p in (raw.parents[2], raw.parents[1], raw.parent, raw) if not p.exists()), None)
     for field in RAW_FILES:
         path = raw / f"ind.{name.lower()}.{field}"
         if field != "test.index" and path.is_file():
