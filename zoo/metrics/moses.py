@@ -92,7 +92,7 @@ def morgan_bits(smiles: Sequence[str]) -> torch.Tensor:
 
 def tanimoto_aggregate(gen: torch.Tensor, ref: torch.Tensor, agg: str, p: float = 1.0,
                        batch_size: int = 2000) -> torch.Tensor:
-    """For each row of ``gen``, the max or the power mean :math:`(\frac1{|R|}\sum_r T^p)^{1/p}` of its Tanimoto
+    r"""For each row of ``gen``, the max or the power mean :math:`(\frac1{|R|}\sum_r T^p)^{1/p}` of its Tanimoto
     similarities to the rows of ``ref`` (0/1 float; two empty rows have similarity 1, as in MOSES)."""
     if agg not in ("max", "mean"):
         raise ValueError(f"agg must be 'max' or 'mean', got {agg!r}")
@@ -330,9 +330,13 @@ def moses_metrics(generated: Sequence[str], ref: ReferenceSets, ks: Sequence[int
     for name in PROPERTIES:
         out[name] = wasserstein_1d(property_values(valid, name), ref.stat(name))
     if with_fcd:
-        if len(valid) > 1:
-            model = _fcd_model()
-            out["fcd"] = float(model.metric(ref.stat("fcd"), model.precalc(valid)))
-        else:
-            out["fcd"] = float("nan")
+        out["fcd"] = fcd_to_reference(valid, ref)
     return out
+
+
+def fcd_to_reference(valid: Sequence[str], ref: ReferenceSets) -> float:
+    """FCD of valid SMILES to ``ref.test``, reusing the reference's ChemNet statistics (NaN below 2 molecules)."""
+    if len(valid) < 2:
+        return float("nan")
+    model = _fcd_model()
+    return float(model.metric(ref.stat("fcd"), model.precalc(list(valid))))

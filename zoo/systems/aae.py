@@ -92,7 +92,7 @@ class AAESystem(pl.LightningModule):
             list(self.net.encoder.parameters())
 
     def regularization_weight(self) -> float:
-        """:math:`\lambda_t`: ``regularization_weight``, ramped linearly over the warm-up batches."""
+        r""":math:`\lambda_t`: ``regularization_weight``, ramped linearly over the warm-up batches."""
         warmup = self.hparams.regularization_warmup_steps
         if not warmup:
             return self.hparams.regularization_weight
