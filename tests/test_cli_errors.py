@@ -109,3 +109,18 @@ def test_predict_reports_a_bad_smiles_on_its_line_and_predicts_the_others(capsys
     assert "warning: 120 heavy atoms, outside the training range 1-55" in lines[4]
     code, _, err = run(capsys, "predict", "nfp-esol", "--smiles", "C1CC")
     assert code == 2 and one_line_error(err, "predict")
+
+
+def test_an_entry_naming_an_unknown_evaluator_is_a_one_line_error(capsys, monkeypatch):
+    import dataclasses
+
+    from zoo import registry
+
+    real = registry.get_pretrained_cfg
+
+    def with_bad_evaluator(model_id):
+        return dataclasses.replace(real(model_id), evaluator="no-such-evaluator")
+
+    monkeypatch.setattr(registry, "get_pretrained_cfg", with_bad_evaluator)
+    code, _, err = run(capsys, "eval", "gcn-cora")
+    assert code == 2 and one_line_error(err, "eval") and "no evaluator named 'no-such-evaluator'" in err

@@ -26,7 +26,8 @@ def get_evaluator(name: str) -> Callable:
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
     if name not in _EVALUATORS:
-        raise KeyError(f"no evaluator named {name!r}; registered: {sorted(_EVALUATORS)}")
+        raise ValueError(f"no evaluator named {name!r}; registered: {sorted(_EVALUATORS)}. Fix the 'evaluator' "
+                         "field of the registry entry")
     return _EVALUATORS[name]
 
 
