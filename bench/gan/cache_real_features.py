@@ -1,28 +1,24 @@
 """Compute (once) and cache the TF-Inception features of the real sets the GAN cards compare with.
 
-    python bench/gan/cache_real_features.py [--only mnist|celeba] [--floor]
+    python -m bench.gan.cache_real_features [--only mnist|celeba] [--floor]
 
 Real sets: MNIST test[:1000] and CelebA[:1000] (64 px, crop 108). ``--floor`` also measures the protocol's
 floor (500 other real images scored like a generator; ``shipping.real_floor``), shown on the cards as baseline.
 
 The cache lives in ``$ZOO_CACHE_DIR/fid`` (default ``~/.cache/zoo/fid``); ``zoo eval`` and
-``bench/gan/import_gpu.py`` reuse it. On the shared 2-core machine Inception runs at about 1-4 images per second.
+``python -m bench.device.import_results`` reuse it. On the shared 2-core machine Inception runs at about 1-4 images per second.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import torch
 
+from bench.gan.shipping import N_REAL, real_floor
 from zoo.data.images import ImageFolderDataModule, MNISTDataModule
 from zoo.metrics.fid import InceptionFeatures, cached_features, real_key
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from shipping import N_REAL, real_floor
 
 
 def main() -> None:

@@ -1,16 +1,17 @@
-"""What the GAN reproduction scripts share: the FID protocol, the card metadata of each id, and the export step.
+"""The GAN cards: the FID protocol, the card fields of each id, and the export step.
 
-Used by ``bench/gan/import_gpu.py`` (GPU-trained generators) and ``bench/gan/export_cpu.py`` (the CPU
-fallback runs). Every number written here is measured by :func:`measure` on the weights being shipped.
+Used by ``python -m bench.device.import_results`` (runs of ``zoo train`` on a GPU) and
+``python -m bench.gan.cache_real_features``. Every number written here is measured by :func:`measure` on the
+weights being shipped.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
-import torch
 from torch import nn
 
 from zoo.evaluation.gan import datamodule_for
@@ -81,8 +82,6 @@ def real_floor(kind: str, root: str | None = None) -> dict[str, float]:
 
     Cached in ``bench/gan/results/floor-<kind>.json``.
     """
-    from pathlib import Path
-
     from zoo.metrics.fid import InceptionFeatures, cached_features, extract_features, fid_kid, real_key
 
     path = Path(__file__).resolve().parent / "results" / f"floor-{kind}.json"
@@ -107,8 +106,6 @@ def real_floor(kind: str, root: str | None = None) -> dict[str, float]:
 
 def cached_floor(model_id: str) -> dict[str, float] | None:
     """The floor of ``model_id``'s protocol if ``real_floor`` has been computed, else None."""
-    from pathlib import Path
-
     path = Path(__file__).resolve().parent / "results" / f"floor-{METHODS[model_id]['dataset']}.json"
     return json.loads(path.read_text()) if path.is_file() else None
 
@@ -181,16 +178,17 @@ def current_fid(model_id: str) -> float | None:
         return None
 
 
-def ship(net: nn.Module, architecture: str, model_args: dict, meta: dict, force: bool = False) -> bool:
-    """Export ``net`` unless a shipped checkpoint of the same id already has a lower FID (``force`` overrides)."""
-    from zoo.export import export_module
+def ship(checkpoint: Path, meta: dict, force: bool = False) -> bool:
+    """``zoo export checkpoint`` with ``meta`` unless a shipped checkpoint of the same id already has a lower FID
+    (``force`` overrides)."""
+    from zoo.export import export_checkpoint
 
     old = current_fid(meta["id"])
     new = meta["metrics"][0]["value"]
     if old is not None and old <= new and not force:
         print(f"{meta['id']}: keeping the shipped checkpoint (FID {old} <= {new})")
         return False
-    export_module(net.float().eval(), architecture, model_args, meta)
+    export_checkpoint(checkpoint, meta)
     print(f"{meta['id']}: exported, FID {new} (was {old})")
     return True
 
@@ -213,7 +211,3 @@ def recipe_batch_size(model_id: str) -> int:
 
 def dump(obj: Any) -> str:
     return json.dumps(obj, indent=2, default=str)
-
-
-def fp32_state(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}

@@ -1,10 +1,13 @@
-"""Reproduce Kipf & Welling (2017) Table 2 for Cora / CiteSeer and ship the checkpoint.
+"""Reproduce Kipf & Welling (2017) Table 2 for Cora / CiteSeer: the seed sweep behind the gcn-* cards.
 
-Trains the recipe ``recipes/gcn/<dataset>.yaml`` (the paper's setup) with seeds 0..N-1 through the zoo's
-LightningModule, reports test accuracy mean +- std over the seeds, and exports the seed with the best
-*validation* accuracy (ties: the lower seed) as ``gcn-<dataset>``. The test set is never used for selection.
+Trains the recipe ``recipes/gcn/<dataset>.yaml`` (the paper's setup) through ``zoo train`` once per seed
+(``--seed_everything=S``, run folders ``runs/bench/gcn/<dataset>/seed<S>``), reports the final model's test
+accuracy mean +- std over the seeds, and names the seed with the best *validation* accuracy (ties: the lower
+seed); the test set is never used to choose. With ``--export`` that seed's ``last.ckpt`` is shipped as
+``gcn-<dataset>`` with its card; without it nothing outside ``runs/`` is written.
 
-    ZOO_DATA_ROOT=../shared/data python bench/gcn/reproduce.py cora --seeds 10
+    ZOO_DATA_ROOT=../shared/data python -m bench.gcn.reproduce cora --seeds 10 --export
+    ZOO_DATA_ROOT=../shared/data python -m bench.gcn.reproduce cora --seeds 2 --trainer.max_epochs=5   # smoke
 """
 
 from __future__ import annotations
@@ -13,73 +16,60 @@ import argparse
 import platform
 import statistics
 import sys
-import time
-from pathlib import Path
 
-import lightning.pytorch as pl
 import torch
-import yaml
 
-from zoo.data.planetoid import PlanetoidDataModule
-from zoo.export import export_module
-from zoo.systems.node_classification import NodeClassificationSystem
-from zoo.training import make_wandb_logger
+from bench.seeds import SeedRun, fit_seed, load_net, print_outputs
 
 PAPER = {"cora": 81.5, "citeseer": 70.3}
 NAMES = {"cora": "Cora", "citeseer": "CiteSeer"}
 
 
-def accuracy(system: NodeClassificationSystem, data, split: str) -> float:
-    system.eval()
+def accuracy(net: torch.nn.Module, data, split: str) -> float:
     with torch.no_grad():
-        pred = system(data).argmax(-1)
+        pred = net(data.x, data.edge_index).argmax(-1)
     mask = data[f"{split}_mask"]
     return float((pred[mask] == data.y[mask]).float().mean())
 
 
-def train_seed(recipe: dict, seed: int, run_dir: Path) -> tuple[NodeClassificationSystem, dict]:
-    pl.seed_everything(seed, workers=True)
-    system = NodeClassificationSystem(**recipe["model"]["init_args"])
-    datamodule = PlanetoidDataModule(**recipe["data"]["init_args"])
-    logger = make_wandb_logger(run_dir / f"seed{seed}", f"{run_dir.name}-seed{seed}")
-    trainer = pl.Trainer(max_epochs=recipe["trainer"]["max_epochs"], accelerator="cpu", devices=1,
-                         logger=logger, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, deterministic=True, log_every_n_steps=1)
-    start = time.perf_counter()
-    trainer.fit(system, datamodule=datamodule)
-    seconds = time.perf_counter() - start
-    data = datamodule.data
-    result = {"seed": seed, "val": accuracy(system, data, "val"), "test": accuracy(system, data, "test"),
-              "seconds": seconds, "wandb_run_id": logger.version}
-    logger.experiment.finish()
-    return system, result
+def score(run: SeedRun, data) -> dict:
+    net = load_net(run.checkpoint())
+    return {"seed": run.seed, "val": accuracy(net, data, "val"), "test": accuracy(net, data, "test"),
+            "seconds": run.wall_s, "wandb_run_id": run.wandb_run_id}
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog="Other options (--trainer.max_epochs=5 ...) go to every seed's run.")
     parser.add_argument("dataset", choices=sorted(PAPER))
-    parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--no-export", action="store_true")
-    args = parser.parse_args(argv)
+    parser.add_argument("--seeds", type=int, default=10, help="train seeds 0..N-1")
+    parser.add_argument("--export", action="store_true", help="ship the chosen seed as gcn-<dataset>")
+    args, extra = parser.parse_known_args(argv)
+    if args.export and extra:
+        parser.error(f"--export ships the recipe's own setting; drop {' '.join(extra)}")
 
-    recipe_path = Path("recipes/gcn") / f"{args.dataset}.yaml"
-    recipe = yaml.safe_load(recipe_path.read_text())
+    from zoo.data.planetoid import load_planetoid
+
     torch.set_num_threads(1)
-    systems, results = {}, []
+    recipe = f"recipes/gcn/{args.dataset}.yaml"
+    data = load_planetoid(NAMES[args.dataset])
+    runs, results = [], []
     for seed in range(args.seeds):
-        systems[seed], result = train_seed(recipe, seed, Path("runs/gcn") / f"{args.dataset}-reproduce")
-        results.append(result)
-        print(f"seed {seed}: val {result['val']:.4f} test {result['test']:.4f} ({result['seconds']:.1f} s)")
+        runs.append(fit_seed(recipe, seed, extra=extra))
+        results.append(score(runs[-1], data))
+        r = results[-1]
+        print(f"seed {seed}: val {r['val']:.4f} test {r['test']:.4f} ({r['seconds']:.1f} s)", flush=True)
     tests = [r["test"] * 100 for r in results]
     mean, std = statistics.mean(tests), statistics.stdev(tests) if len(tests) > 1 else 0.0
     best = max(results, key=lambda r: (r["val"], -r["seed"]))
     print(f"{args.dataset}: test accuracy {mean:.2f} +- {std:.2f} % over {len(tests)} seeds "
-          f"(paper {PAPER[args.dataset]}); shipped seed {best['seed']}: val {best['val'] * 100:.2f} "
+          f"(paper {PAPER[args.dataset]}); chosen seed {best['seed']}: val {best['val'] * 100:.2f} "
           f"test {best['test'] * 100:.2f}")
-    if args.no_export:
+    if not args.export:
+        print_outputs(runs, None, None)
         return
 
-    command = f"ZOO_DATA_ROOT=../shared/data python bench/gcn/reproduce.py {args.dataset} --seeds {args.seeds}"
+    command = f"ZOO_DATA_ROOT=../shared/data python -m bench.gcn.reproduce {args.dataset} --seeds {args.seeds}"
     name = NAMES[args.dataset]
     protocol = (f"Public Planetoid split (20 labels/class, 500 val, 1000 test), row-normalised features, "
                 f"200 epochs, no early stopping. Mean +- std over seeds 0..{args.seeds - 1} of the final model.")
@@ -118,8 +108,10 @@ def main(argv: list[str] | None = None) -> None:
         },
         "extra": {"per_seed": results},
     }
-    cfg = export_module(systems[best["seed"]].net.eval(), "gcn", recipe["model"]["init_args"]["model_args"], meta)
-    print(f"exported {cfg.id} (sha256 {cfg.sha256})")
+    from zoo.export import export_checkpoint
+
+    cfg = export_checkpoint(runs[best["seed"]].checkpoint(), meta)
+    print_outputs(runs, None, f"{cfg.id} (sha256 {cfg.sha256[:12]})")
 
 
 if __name__ == "__main__":
