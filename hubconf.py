@@ -41,7 +41,8 @@ def _entry_point(model_id: str) -> _Callable[..., _nn.Module]:
     unit = f" {first.unit}" if first and first.unit else ""
     headline = f"    Headline: {first.name} = {first.value:.4g}{unit} ({first.split}).\n" if first else ""
     entry.__name__ = entry.__qualname__ = model_id.replace("-", "_")
-    entry.__doc__ = (f"{cfg.method} trained on {cfg.dataset}: ``zoo.load({model_id!r})``.\n\n{headline}"
+    status = f"    Status: {cfg.status} (see the card).\n" if cfg.status else ""
+    entry.__doc__ = (f"{cfg.method} trained on {cfg.dataset}: ``zoo.load({model_id!r})``.\n\n{status}{headline}"
                      f"    Paper: {cfg.paper}\n"
                      f"    Card: checkpoints/{model_id}/README.md; weights licence {cfg.license}.\n\n"
                      "    Args:\n"

@@ -185,7 +185,7 @@ def render_index(cfgs: dict[str, PretrainedCfg]) -> str:
     ]
     for cfg in cfgs.values():
         m = cfg.metrics[0] if cfg.metrics else None
-        status = getattr(cfg, "status", "")  # e.g. a failed run kept as a record
+        status = cfg.status  # e.g. "failed: ...": a checkpoint kept as a record of a failed run
         ours = (_fmt(m.value, m.std) if m else "–") + (f" (**{status.split(':')[0]}**)" if status else "")
         paper = "; ".join(f"{_fmt(p.value, p.std)} ({_short_citation(p.citation)})"
                           for p in _matching(cfg.paper_results, m)) if m else ""
