@@ -224,7 +224,7 @@ def time_zoo(family: Family, args, overrides: list[str]) -> float:
     timer = WindowTimer(args.warmup, args.steps)
     with tempfile.TemporaryDirectory() as runs:
         fit(REPO / family.recipe, overrides, device=args.lightning_device, precision=args.precision,
-            callbacks=[timer], runs_dir=runs, verbose=False)
+            compile=args.compile or False, callbacks=[timer], runs_dir=runs, verbose=False)
     if timer.t1 is None:
         raise RuntimeError(f"{family.name}: the zoo run ended before {args.warmup + args.steps} steps")
     return (timer.t1 - timer.t0) / args.steps
@@ -250,6 +250,10 @@ def time_plain(family: Family, args, overrides: list[str]) -> tuple[float, int, 
     batches = (moved(b) for b in _looping(lambda: iter(loader)))
     bf16 = args.precision == "bf16-mixed"
     autocast = (lambda: torch.autocast(device.type, dtype=torch.bfloat16, enabled=bf16))
+    if args.compile:  # the same in-place compilation as zoo.callbacks.CompileModules
+        for module in system.children():
+            if any(True for _ in module.parameters()):
+                module.compile(mode=None if args.compile == "default" else args.compile)
     step = family.plain(system, batches, device, autocast)
     first = next(iter(loader))
     samples = _samples(first)
@@ -323,7 +327,7 @@ def measure(family: Family, args) -> dict[str, Any]:
     peak = args.peak
     achieved = flops / min(zoo_times) / 1e12
     return {"family": family.name, "recipe": family.recipe, "device": _device_name(device),
-            "precision": args.precision, "device_resident": bool(args.device_resident
+            "precision": args.precision, "compile": args.compile, "device_resident": bool(args.device_resident
                                                                  and family.name not in ("gcn", "smiles-aae")),
             "samples_per_step": samples, "zoo_samples_per_s": round(zoo_rate, 2),
             "plain_samples_per_s": round(plain_rate, 2), "ratio": round(zoo_rate / plain_rate, 3),
@@ -344,6 +348,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--precision", default="32-true", choices=["32-true", "bf16-mixed"])
     parser.add_argument("--device-resident", action="store_true", help="datasets held and batched on the device")
+    parser.add_argument("--compile", nargs="?", const="default", default=None,
+                        choices=["default", "reduce-overhead", "max-autotune"], help="torch.compile both sides")
     parser.add_argument("--quick", action="store_true", help="small data subsets and few steps (< 3 min on 2 cores)")
     parser.add_argument("--families", default=",".join(f.name for f in FAMILIES))
     parser.add_argument("--warmup", type=int, default=None)

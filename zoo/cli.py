@@ -318,8 +318,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--run-name", default=None, metavar="NAME",
                    help="name the run folder runs/<recipe>/NAME instead of the config hash; rerunning with the "
                         "same name resumes it even after option changes")
-    p.add_argument("--compile", action="store_true",
-                   help="torch.compile the networks (pays on a GPU; checkpoints are unchanged)")
+    p.add_argument("--compile", nargs="?", const="default", default=False, metavar="MODE",
+                   choices=["default", "reduce-overhead", "max-autotune"],
+                   help="torch.compile the networks (pays on a GPU; checkpoints are unchanged); MODE "
+                        "reduce-overhead adds CUDA graphs, for the small models bound by kernel launches")
     p.add_argument("--export", default=None, metavar="META.json",
                    help="when the run ends, export last.ckpt to checkpoints/<id>/ with these card fields")
     p.set_defaults(fn=cmd_train, passthrough=True)

@@ -226,6 +226,9 @@ class ZooCLI(LightningCLI):
         if trainer_cfg.get("logger") in (None, True):
             kwargs["logger"] = make_wandb_logger(run_dir, self.run_name)
         callbacks = list(trainer_cfg.get("callbacks") or []) + self.extra_callbacks
+        for c in callbacks:  # a recipe's own checkpoints go in the run folder too, where resuming looks
+            if isinstance(c, ModelCheckpoint) and c.dirpath is None:
+                c.dirpath = str(run_dir / "checkpoints")
         checkpointing = trainer_cfg.get("enable_checkpointing") is not False
         if checkpointing and not any(isinstance(c, ModelCheckpoint) for c in callbacks):
             # save_top_k=1 without a monitor keeps the latest epoch; Lightning 2.6 writes last.ckpt only
@@ -338,7 +341,7 @@ def _describe(run: Run, cli_config: Any, device: str, precision: str) -> list[st
 
 def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | None = None, fresh: bool = False,
         device: str | None = None, precision: str | None = None, max_minutes: float | None = None,
-        cpu_minutes: float | None = None, compile: bool = False, export_meta: dict[str, Any] | str | Path | None = None,
+        cpu_minutes: float | None = None, compile: bool | str = False, export_meta: dict[str, Any] | str | Path | None = None,
         callbacks: Sequence[Callback] = (), runs_dir: str | Path = RUNS_DIR, verbose: bool = True) -> Run:
     """Train a recipe through the one path, resuming its run folder when it exists; see the module docstring.
 
@@ -365,7 +368,7 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     if compile:
         from zoo.callbacks import CompileModules
 
-        extra.append(CompileModules())
+        extra.append(CompileModules(mode=None if compile in (True, "default") else compile))
 
     ckpt_override = _override(overrides, "ckpt_path")
     overrides = _without(overrides, "ckpt_path")

@@ -40,7 +40,7 @@ def train_or_load(recipe: str, extra_args: list[str], train_now: bool,
     dict of training facts (steps, epochs, wall time, W&B id)."""
     folder = Path(folder) if folder else run_dir(recipe)
     init_args = yaml.safe_load(Path(recipe).read_text())["model"]["init_args"]
-    if train_now and folder != run_dir(recipe):
+    if train_now:  # the folder is named here, so reruns of a script resume it whatever the options
         extra_args = [*extra_args, f"--trainer.default_root_dir={folder}"]
     timing = folder / "bench_timing.json"
     facts = json.loads(timing.read_text()) if timing.is_file() else {"train_seconds": 0.0}
