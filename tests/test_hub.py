@@ -140,3 +140,15 @@ def test_malformed_or_foreign_configs_are_one_line_checkpoint_errors(folder, con
     with pytest.raises(CheckpointError) as info:
         load_folder(path)
     assert "\n" not in str(info.value)
+
+
+def test_fine_tuning_says_which_weights_it_loaded(capsys):
+    """``init_from`` goes through load_state_into, which names the module, the id, the sha256 and the folder."""
+    from zoo.hub import load_state_into
+    from zoo.registry import get_pretrained_cfg
+
+    cfg = get_pretrained_cfg("gcn-cora")
+    module = load_state_into(create_model(cfg.architecture, **cfg.model_args), "gcn-cora")
+    line = capsys.readouterr().err.strip()
+    assert line.startswith(f"initialised {type(module).__name__} from gcn-cora (sha256 {cfg.sha256[:12]}…")
+    assert line.count("\n") == 0 and "checkpoints/gcn-cora" in line
