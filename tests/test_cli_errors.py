@@ -124,3 +124,10 @@ def test_an_entry_naming_an_unknown_evaluator_is_a_one_line_error(capsys, monkey
     monkeypatch.setattr(registry, "get_pretrained_cfg", with_bad_evaluator)
     code, _, err = run(capsys, "eval", "gcn-cora")
     assert code == 2 and one_line_error(err, "eval") and "no evaluator named 'no-such-evaluator'" in err
+
+
+def test_an_unwritable_output_path_is_named_as_given(capsys, tmp_path):
+    (tmp_path / "file").write_text("")
+    code, _, err = run(capsys, "sample", "gan-mnist", "--n", "2", "--out", str(tmp_path / "file" / "grid.png"))
+    assert code == 2 and one_line_error(err, "sample") and f"{tmp_path / 'file' / 'grid.png'}" in err
+    assert ".tmp-" not in err

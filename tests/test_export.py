@@ -56,6 +56,8 @@ def test_checkpoint_not_from_a_zoo_system_is_rejected(tmp_path):
         read_lightning_checkpoint(tmp_path / "other.ckpt")
     with pytest.raises(ExportError, match="does not exist"):
         read_lightning_checkpoint(tmp_path / "missing.ckpt")
+    with pytest.raises(ExportError, match="is a folder; pass the .ckpt file"):
+        read_lightning_checkpoint(tmp_path)
     (tmp_path / "garbage.ckpt").write_bytes(b"not a checkpoint")
     with pytest.raises(ExportError, match="not a readable Lightning checkpoint"):
         read_lightning_checkpoint(tmp_path / "garbage.ckpt")

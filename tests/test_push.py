@@ -214,3 +214,8 @@ def test_a_hub_config_that_disagrees_with_its_own_record_is_refused(hub, exporte
     hub.repos[REPO_ID].commits["e" * 40] = {**files, "config.json": json.dumps(config).encode()}
     with pytest.raises(CheckpointError, match="sha256 mismatch"):
         zoo.load(f"hf-hub:{REPO_ID}@{'e' * 40}")
+
+
+def test_an_invalid_repo_id_is_named_as_such(hub, exported):
+    with pytest.raises(PushError, match="'bad repo' is not a valid Hub repo id"):
+        push(MODEL_ID, "bad repo")

@@ -41,6 +41,9 @@ class ExportError(RuntimeError):
 def read_lightning_checkpoint(ckpt_path: str | Path) -> tuple[str, dict[str, Any], dict[str, torch.Tensor]]:
     """Return ``(architecture, model_args, net_state_dict)`` from a Lightning ``.ckpt`` written by a zoo recipe."""
     ckpt_path = Path(ckpt_path)
+    if ckpt_path.is_dir():
+        raise ExportError(f"{ckpt_path} is a folder; pass the .ckpt file a recipe wrote in it "
+                          "(runs/<recipe>/.../checkpoints/last.ckpt).")
     if not ckpt_path.is_file():
         raise ExportError(f"checkpoint {ckpt_path} does not exist; pass the .ckpt a recipe wrote "
                           "(runs/<recipe>/.../checkpoints/last.ckpt).")

@@ -152,8 +152,11 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=_temp_name(path), suffix=suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=_temp_name(path), suffix=suffix, dir=path.parent)
+    except OSError as err:  # name the file the user asked for, not the temporary sibling
+        raise type(err)(err.errno, err.strerror, str(path)) from err
     os.close(fd)
     tmp = Path(tmp)
     try:

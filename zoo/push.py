@@ -93,8 +93,10 @@ class hub_errors:
 
 
 def describe_hub_error(err: Exception, repo_id: str) -> str:
-    from huggingface_hub.errors import HfHubHTTPError
+    from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 
+    if isinstance(err, HFValidationError):
+        return f"{repo_id!r} is not a valid Hub repo id ({_first_line(err)}); use --repo-id <namespace>/<name>"
     response = getattr(err, "response", None)
     status = getattr(response, "status_code", None) if isinstance(err, HfHubHTTPError) else None
     where = f"{_endpoint()} ({repo_id})"
@@ -106,11 +108,15 @@ def describe_hub_error(err: Exception, repo_id: str) -> str:
                 "namespace, or push to a repo you own")
     if status is not None and status >= 500:
         return f"the Hub at {where} failed with HTTP {status}; nothing was pinned. Try again later"
-    first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+    first = _first_line(err)
     if status is not None:
         return f"the Hub at {where} answered HTTP {status}: {first}"
     return (f"no usable reply from the Hub at {where} ({type(err).__name__}: {first}); nothing was pinned. Check "
             "HF_ENDPOINT and the network, then push again")
+
+
+def _first_line(err: Exception) -> str:
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
 
 
 def _endpoint() -> str:
