@@ -28,7 +28,15 @@ from zoo.hub import (
     write_config,
     write_weights,
 )
-from zoo.io import InvalidIdError, publish, sha256_file, staged_folder, validate_id, write_text_atomic
+from zoo.io import (
+    InvalidIdError,
+    first_line,
+    publish,
+    sha256_file,
+    staged_folder,
+    validate_id,
+    write_text_atomic,
+)
 from zoo.registry import PretrainedCfg, create_model, pretrained_dir
 
 NET_PREFIX = "net."
@@ -51,7 +59,7 @@ def read_lightning_checkpoint(ckpt_path: str | Path) -> tuple[str, dict[str, Any
         # Our own recipe's file: hyper-parameters are plain JSON types, so the safe loader suffices.
         ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
     except Exception as err:  # a pickle the safe loader refuses, a truncated or foreign file
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        first = first_line(err)
         raise ExportError(f"{ckpt_path} is not a readable Lightning checkpoint ({first}).") from err
     hparams = ckpt.get("hyper_parameters", {}) if isinstance(ckpt, dict) else {}
     if not isinstance(hparams, dict) or "architecture" not in hparams or "model_args" not in hparams \
@@ -106,7 +114,7 @@ def export_checkpoint(ckpt_path: str | Path, meta: dict[str, Any]) -> Pretrained
         net = create_model(architecture, **model_args)
         net.load_state_dict(state, strict=True)
     except (TypeError, RuntimeError) as err:
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        first = first_line(err)
         raise ExportError(f"{ckpt_path}: its weights do not build {architecture!r} with its model_args ({first})"
                           ) from err
     return export_module(net.eval(), architecture, model_args, meta)

@@ -22,7 +22,7 @@ from typing import Any
 
 from torch import nn
 
-from zoo.io import atomic_folder, recover, sha256_file, validate_id, write_text_atomic
+from zoo.io import atomic_folder, first_line, recover, sha256_file, validate_id, write_text_atomic
 from zoo.registry import PretrainedCfg, UnknownModelError, create_model, get_pretrained_cfg, pretrained_dir
 
 __all__ = [
@@ -206,16 +206,11 @@ def _hub_folder(repo_id: str, revision: str | None) -> Path:
         except Exception as err:  # network errors, offline mode, missing repo or revision
             raise CheckpointError(
                 f"could not get {name} of Hub repo {repo_id!r} (revision {revision or 'main'}): "
-                f"{_first_line(err)}. It is neither in checkpoints/ nor in the Hugging Face cache, and the Hub did "
+                f"{first_line(err)}. It is neither in checkpoints/ nor in the Hugging Face cache, and the Hub did "
                 "not provide it (check the repo id and revision; HF_HUB_OFFLINE=1 forbids downloads). Connect to "
                 f"the network once, or copy the folder into {checkpoints_dir()}.") from err
         folder_revision = path.parent.name
     return path.parent
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip().splitlines()
-    return text[0] if text else type(err).__name__
 
 
 def hub_integrity(folder: Path) -> str | None:

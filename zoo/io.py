@@ -47,6 +47,11 @@ def validate_id(model_id: object) -> str:
     return model_id
 
 
+def first_line(err: BaseException) -> str:
+    """The first line of an exception's message (library errors often append URLs or help), or its type."""
+    return (str(err).strip().splitlines() or [type(err).__name__])[0]
+
+
 # ----------------------------------------------------------------------------------------- hashing and keys
 
 def sha256_file(path: str | os.PathLike) -> str:

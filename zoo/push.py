@@ -25,7 +25,7 @@ from zoo.hub import (
     recover_interrupted,
     write_text_atomic,
 )
-from zoo.io import validate_id
+from zoo.io import first_line, validate_id
 from zoo.registry import get_pretrained_cfg, pretrained_dir
 
 # What a checkpoint folder may hold: the Hub layout plus the card's figures and metrics table.
@@ -96,7 +96,7 @@ def describe_hub_error(err: Exception, repo_id: str) -> str:
     from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 
     if isinstance(err, HFValidationError):
-        return f"{repo_id!r} is not a valid Hub repo id ({_first_line(err)}); use --repo-id <namespace>/<name>"
+        return f"{repo_id!r} is not a valid Hub repo id ({first_line(err)}); use --repo-id <namespace>/<name>"
     response = getattr(err, "response", None)
     status = getattr(response, "status_code", None) if isinstance(err, HfHubHTTPError) else None
     where = f"{_endpoint()} ({repo_id})"
@@ -108,15 +108,11 @@ def describe_hub_error(err: Exception, repo_id: str) -> str:
                 "namespace, or push to a repo you own")
     if status is not None and status >= 500:
         return f"the Hub at {where} failed with HTTP {status}; nothing was pinned. Try again later"
-    first = _first_line(err)
+    first = first_line(err)
     if status is not None:
         return f"the Hub at {where} answered HTTP {status}: {first}"
     return (f"no usable reply from the Hub at {where} ({type(err).__name__}: {first}); nothing was pinned. Check "
             "HF_ENDPOINT and the network, then push again")
-
-
-def _first_line(err: Exception) -> str:
-    return (str(err).strip().splitlines() or [type(err).__name__])[0]
 
 
 def _endpoint() -> str:

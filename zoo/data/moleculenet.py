@@ -45,7 +45,7 @@ from zoo.data.molecules import (
     nfp_graph,
 )
 from zoo.data.root import data_root, require_path
-from zoo.io import atomic_path, cache_dir
+from zoo.io import atomic_path, cache_dir, first_line
 
 DATASETS = {
     "esol": ("esol.csv", "smiles", "measured log solubility in mols per litre", "log solubility",
@@ -141,7 +141,7 @@ def load_featurized(path: Path) -> tuple[list[Data], list[int]] | None:
         if len(items) != len(kept):
             raise ValueError(f"{len(items)} molecules but {len(kept)} indices")
     except Exception as err:  # noqa: BLE001 - any unreadable or foreign file: recompute instead
-        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        first = first_line(err)
         warnings.warn(f"ignoring {path}: not a featurized-molecules file the zoo can read safely ({first})",
                       stacklevel=2)
         return None

@@ -17,7 +17,7 @@ import torch
 from torch_geometric.data import Data
 
 from zoo.data.root import ROOT_HINT, DataNotFoundError, data_root
-from zoo.io import cache_dir, check_pickle, source_key
+from zoo.io import cache_dir, check_pickle, first_line, source_key
 
 NAMES = {"cora": "Cora", "citeseer": "CiteSeer", "pubmed": "PubMed"}
 # The raw files are Python 2 pickles of numpy arrays, a scipy CSR matrix, a list and a defaultdict (the graph);
@@ -62,14 +62,10 @@ def load_planetoid(name: str, root: str | Path | None = None) -> Data:
         if missing:
             raise DataNotFoundError(
                 f"Planetoid {name} not found: expected {raw}/ind.{name.lower()}.{{{','.join(missing)}}} "
-                f"and the download failed ({_first_line(err)}). Get the raw files from {SOURCE}, {ROOT_HINT}."
+                f"and the download failed ({first_line(err)}). Get the raw files from {SOURCE}, {ROOT_HINT}."
             ) from err
         raise
     return dataset[0]
-
-
-def _first_line(err: BaseException) -> str:
-    return (str(err).strip().splitlines() or [type(err).__name__])[0]
 
 
 def _writable_base(raw: Path, name: str) -> Path:
