@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -236,12 +234,7 @@ def loss_family_source(cfgs: list[PretrainedCfg], floor: float | None) -> str:
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Write through a temporary file beside ``path`` and a rename: never a half-written figure."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from zoo.io import atomic_open
+
+    with atomic_open(path, "wb") as f:
+        f.write(data)
