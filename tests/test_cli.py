@@ -104,3 +104,12 @@ def test_sample_writes_a_face_grid_and_an_interpolation(tmp_path, capsys):
     assert main(["sample", "wgan-gp-celeba", "--n", "5", "--seed", "0", "--interpolate-to", "1",
                  "--out", str(tmp_path / "i.png")]) == 0
     assert "5 samples" in capsys.readouterr().out
+
+
+def test_a_closed_pipe_is_not_an_error():
+    """`zoo list | head -1`: the reader leaves early; zoo exits quietly instead of printing an error."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(f"{sys.executable} -m zoo.cli list | head -1", shell=True, capture_output=True, text=True)
+    assert out.stdout.startswith("  id") and "error" not in out.stderr
