@@ -219,3 +219,19 @@ def test_a_hub_config_that_disagrees_with_its_own_record_is_refused(hub, exporte
 def test_an_invalid_repo_id_is_named_as_such(hub, exported):
     with pytest.raises(PushError, match="'bad repo' is not a valid Hub repo id"):
         push(MODEL_ID, "bad repo")
+
+
+def test_without_a_recorded_sha256_the_hubs_file_metadata_is_checked(hub, exported, tmp_path):
+    push(MODEL_ID, REPO_ID)
+    files = hub.repos[REPO_ID].commits[hub.repos[REPO_ID].main]
+    config = json.loads(files["config.json"])
+    del config["pretrained_cfg"]  # a repo in the zoo's layout not written by `zoo export`
+    hub.repos[REPO_ID].commits["d" * 40] = {**files, "config.json": json.dumps(config).encode()}
+    torch.testing.assert_close(outputs(zoo.load(f"hf-hub:{REPO_ID}@{'d' * 40}")), outputs(exported))
+    blobs = tmp_path / "hf-home" / "hub" / "models--zoo-test--gcn-pushed" / "blobs"
+    weights = next(b for b in blobs.iterdir() if b.stat().st_size == len(files["model.safetensors"]))
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF  # the cached file no longer has the bytes the Hub named it after
+    weights.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError, match="does not match the Hub's file metadata"):
+        zoo.load(f"hf-hub:{REPO_ID}@{'d' * 40}")
