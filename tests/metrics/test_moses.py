@@ -120,3 +120,8 @@ def test_metrics_on_a_hand_made_sample():
     empty = moses_metrics(["C1CC"], ref, ks=(1000,), with_fcd=False)
     assert empty["valid"] == 0 and math.isnan(empty["snn"]) and math.isnan(empty["intdiv2"])
     assert math.isnan(cosine_similarity(Counter(), Counter(x=1)))  # MOSES: NaN when either side has none
+
+
+def test_several_powers_in_one_pass_equal_separate_passes():
+    fps = (torch.rand(7, 16, generator=torch.Generator().manual_seed(0)) > 0.6).float()
+    assert internal_diversity(fps, p=(1, 2)) == pytest.approx([internal_diversity(fps, 1), internal_diversity(fps, 2)])

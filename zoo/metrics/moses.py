@@ -90,26 +90,31 @@ def morgan_bits(smiles: Sequence[str]) -> torch.Tensor:
     return torch.from_numpy(out.astype(np.float32))
 
 
-def tanimoto_aggregate(gen: torch.Tensor, ref: torch.Tensor, agg: str, p: float = 1.0,
+def tanimoto_aggregate(gen: torch.Tensor, ref: torch.Tensor, agg: str, p: float | Sequence[float] = 1.0,
                        batch_size: int = 2000) -> torch.Tensor:
     r"""For each row of ``gen``, the max or the power mean :math:`(\frac1{|R|}\sum_r T^p)^{1/p}` of its Tanimoto
-    similarities to the rows of ``ref`` (0/1 float; two empty rows have similarity 1, as in MOSES)."""
+    similarities to the rows of ``ref`` (0/1 float; two empty rows have similarity 1, as in MOSES). With a
+    sequence of powers ``p`` (``agg="mean"``), one row per power from a single pass over the similarities."""
     if agg not in ("max", "mean"):
         raise ValueError(f"agg must be 'max' or 'mean', got {agg!r}")
-    gen, ref = gen.double(), ref.double()
-    ref_count = ref.sum(1)
+    powers = [float(p)] if isinstance(p, (int, float)) else [float(x) for x in p]
+    gen, ref = gen.float(), ref.float()  # bit counts <= 2^24 are exact in float32; ratios in float64
+    ref_count = ref.sum(1).double()
     out = []
     for chunk in gen.split(batch_size):
-        inter = chunk @ ref.T
-        union = chunk.sum(1, keepdim=True) + ref_count - inter
+        inter = (chunk @ ref.T).double()
+        union = chunk.sum(1, keepdim=True).double() + ref_count - inter
         sim = torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(inter))
-        out.append(sim.max(1).values if agg == "max" else sim.pow(p).mean(1).pow(1 / p))
-    return torch.cat(out)
+        out.append(sim.max(1).values[None] if agg == "max" else
+                   torch.stack([sim.pow(q).mean(1).pow(1 / q) for q in powers]))
+    result = torch.cat(out, dim=1)
+    return result[0] if agg == "max" or isinstance(p, (int, float)) else result
 
 
-def internal_diversity(fps: torch.Tensor, p: float = 1.0) -> float:
-    """IntDiv_p of a set of fingerprints (module docstring)."""
-    return 1.0 - float(tanimoto_aggregate(fps, fps, "mean", p=p).mean())
+def internal_diversity(fps: torch.Tensor, p: float | Sequence[float] = 1.0) -> float | list[float]:
+    """IntDiv_p of a set of fingerprints (module docstring); a list of them for a sequence of powers."""
+    values = 1.0 - tanimoto_aggregate(fps, fps, "mean", p=p).mean(-1)
+    return float(values) if values.dim() == 0 else values.tolist()
 
 
 # ------------------------------------------------------------------------------------------------ filters
@@ -321,8 +326,7 @@ def moses_metrics(generated: Sequence[str], ref: ReferenceSets, ks: Sequence[int
         return {**out, **{k: float("nan") for k in ("intdiv", "intdiv2", "filters", "snn", "frag", "scaf", *PROPERTIES,
                                                     "fcd")}}
     gen_fps = morgan_bits(valid)
-    out["intdiv"] = internal_diversity(gen_fps, p=1)
-    out["intdiv2"] = internal_diversity(gen_fps, p=2)
+    out["intdiv"], out["intdiv2"] = internal_diversity(gen_fps, p=(1, 2))
     out["filters"] = sum(passes_filters(s) for s in valid) / len(valid)
     out["snn"] = float(tanimoto_aggregate(gen_fps, ref.stat("fps"), "max").mean())
     out["frag"] = cosine_similarity(fragment_counts(valid), ref.stat("frag"))
