@@ -7,19 +7,22 @@
 #   3. python3 -m bench.device.collect: each run's weights (generator / net only), config, command, log and
 #      W&B offline folder (or CSV log) into at most 8 files of at most 16 MiB under $OUT.
 # Inputs: the carry folders .gpu/carry* written here by `python -m bench.device.pack` (data + wheels).
-# Knobs (environment): DEVICE (gpu; cpu for the rehearsal), MINUTES (5.5, each run's training budget),
+# Knobs (environment): DEVICE (gpu; cpu for the rehearsal), MINUTES (5, each run's training budget),
 #   THROUGHPUT_SECONDS (100, 0 skips it), ONLY ("throughput celeba mnist mpnn"), GAN_IDS (the six MNIST ids),
 #   NO_WANDB=1 (log to CSV even if wandb is importable), PYTHON (python3), WORK (/tmp/zoo-device),
-#   CELEBA_ARGS / MNIST_ARGS / MPNN_ARGS (more zoo train options for that family; they go on the card too).
+#   CELEBA_ARGS / MNIST_ARGS / MPNN_ARGS (more zoo train options for that family; they go on the card too),
+#   DEADLINE_S (540: seconds after the start by which every training process is stopped; its last periodic
+#   checkpoint still comes back).
 # Rehearsal here (bench/device/README.md):
-#   DEVICE=cpu MINUTES=0.2 THROUGHPUT_SECONDS=0 MPNN_ARGS="--data.init_args.train_subset=2000 \
+#   DEVICE=cpu MINUTES=0.2 THROUGHPUT_SECONDS=0 DEADLINE_S=1500 MPNN_ARGS="--data.init_args.train_subset=2000 \
 #     --data.init_args.num_val=500 --data.init_args.num_test=500" OUT=/tmp/out \
 #     bash bench/device/run.sh
 set -u
 cd "$(dirname "$0")/../.."
 : "${OUT:?set OUT to the folder whose files come back}"
 DEVICE=${DEVICE:-gpu}
-MINUTES=${MINUTES:-5.5}
+MINUTES=${MINUTES:-5}
+DEADLINE_S=${DEADLINE_S:-540}  # every run is stopped by then (a hang must not cost the 600 s command)
 THROUGHPUT_SECONDS=${THROUGHPUT_SECONDS:-100}
 ONLY=${ONLY:-"throughput celeba mnist mpnn"}
 GAN_IDS=${GAN_IDS:-"nsgan-mnist lsgan-mnist hinge-gan-mnist wgan-mnist wgan-gp-mnist gan-mnist"}
@@ -36,7 +39,7 @@ main() {
   rm -rf "$WORK" && mkdir -p "$WORK/runs" "$OUT"
   say "machine: $DEVICE_NAME, $(nproc) CPUs"
   "$PY" -m bench.device.carry join .gpu "$WORK/data" || say "no carried data: run python -m bench.device.pack here first"
-  export ZOO_DATA_ROOT="$WORK/data" ZOO_CACHE_DIR="$WORK/cache" PYTHONUNBUFFERED=1 PYTHONPATH="$PWD"
+  export ZOO_DATA_ROOT="$WORK/data" ZOO_CACHE_DIR="$WORK/data/cache" PYTHONUNBUFFERED=1 PYTHONPATH="$PWD"
   if ls "$WORK"/data/wheels/*.whl >/dev/null 2>&1; then
     "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target "$WORK/site" \
       "$WORK"/data/wheels/*.whl && export PYTHONPATH="$WORK/site:$PWD" || say "wheel install failed"
@@ -93,7 +96,8 @@ main() {
 # checkpoint interval).
 train() {
   local id=$1 recipe=$2; shift 2
-  local dir="$WORK/runs/$id"
+  local dir="$WORK/runs/$id" left=$(( DEADLINE_S - ($(date +%s) - START) ))
+  [ "$left" -ge 30 ] || left=30  # timeout 0 would mean no limit
   mkdir -p "$dir"
   echo "zoo train $recipe $*" > "$dir/command.txt"
   local plumbing=(--trainer.default_root_dir="$dir" --trainer.enable_progress_bar=false
@@ -101,7 +105,7 @@ train() {
     --trainer.callbacks.save_last=true --trainer.callbacks.train_time_interval=0:02:00 "${LOGGER[@]/RUN_DIR/$dir}")
   (
     s=$(date +%s)
-    OMP_NUM_THREADS=2 "$PY" -m zoo.cli train "$recipe" "$@" "${plumbing[@]}" > "$dir/train.log" 2>&1
+    OMP_NUM_THREADS=2 timeout "$left" "$PY" -m zoo.cli train "$recipe" "$@" "${plumbing[@]}" > "$dir/train.log" 2>&1
     rc=$?
     echo "{\"id\": \"$id\", \"rc\": $rc, \"wall_s\": $(( $(date +%s) - s )), \"device\": \"$DEVICE\", \"device_name\": \"$DEVICE_NAME\"}" > "$dir/exit.json"
     say "$id: exit $rc after $(( $(date +%s) - s )) s"
