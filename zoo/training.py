@@ -388,7 +388,9 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
                 run.header.insert(1, f"  earlier run moved to {moved}")
             if verbose and trainer.is_global_zero:
                 print("\n".join(run.header), flush=True)
-            trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=str(resumed_from) if resumed_from else None)
+            # weights_only: a resumed checkpoint is read without unpickling code (zoo checkpoints hold plain types)
+            trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=str(resumed_from) if resumed_from else None,
+                        weights_only=True)
             cli.after_fit()
     if meta is not None and trainer.is_global_zero:
         run.exported = export_run(run, meta, recipe, overrides)
