@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch_geometric.data import Batch, Data
 
-from zoo.data.molecules import MoleculeError, nfp_graph
+from zoo.chem import MoleculeError, nfp_graph
 from zoo.registry import create_model
 
 

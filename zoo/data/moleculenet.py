@@ -36,7 +36,7 @@ import torch
 from torch_geometric.data import Data
 
 from zoo.data.graph_splits import GraphSplitDataModule
-from zoo.data.molecules import (
+from zoo.chem import (
     featurize_many,
     graph_from_smiles,
     graph_to_data,

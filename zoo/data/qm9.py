@@ -33,7 +33,7 @@ Atomization energies (12-15) subtract the energies of the free atoms, :data:`ATO
 QM9's own ``atomref`` table (Ramakrishnan et al. 2014, figshare file ``atomref.txt``, B3LYP/6-31G(2df,p)); they
 agree with PyG's ``QM9.atomrefs`` (which are these values times 27.211386246).
 
-Featurization (:func:`zoo.data.molecules.graph_from_xyz`): explicit hydrogens, bonds and atom chemistry from the
+Featurization (:func:`zoo.chem.graph_from_xyz`): explicit hydrogens, bonds and atom chemistry from the
 SMILES, positions from the DFT geometry. Molecules whose SMILES does not match their geometry are skipped and
 counted in ``meta["skipped"]``: 2 of the 130,831 (QM9 indices 133857 and 133859, strained cages in which a
 SMILES bond is 2.17-2.19 angstrom long in the DFT geometry), so the store holds 130,829 molecules.
@@ -41,7 +41,7 @@ SMILES bond is 2.17-2.19 angstrom long in the DFT geometry), so the store holds 
 Split (deterministic): the kept molecules in file order are permuted with ``numpy.random.default_rng(seed)``
 (seed 0); the first 10,000 are validation, the next 10,000 test, the rest (110,829) training, as in Gilmer.
 
-The processed store (:class:`zoo.data.molecules.MoleculeGraphs`) is cached as ``qm9_graphs.npz`` in
+The processed store (:class:`zoo.chem.MoleculeGraphs`) is cached as ``qm9_graphs.npz`` in
 ``$ZOO_CACHE_DIR`` (default ``~/.cache/zoo/processed``), so only the first run parses the CSV (a few minutes).
 A packed copy placed at ``<data root>/qm9/qm9_graphs.npz`` is used directly (that is how the GPU machine, which
 has no RDKit, reads QM9: ``python -m zoo.data.qm9 pack .gpu/data/qm9/qm9_graphs.npz``).
@@ -61,7 +61,7 @@ import torch
 from torch.utils.data import Dataset
 
 from zoo.data.graph_splits import GraphSplitDataModule
-from zoo.data.molecules import MoleculeError, MoleculeGraphs, featurize_many, graph_from_xyz
+from zoo.chem import MoleculeError, MoleculeGraphs, featurize_many, graph_from_xyz
 from zoo.data.root import data_root, require_path
 from zoo.io import cache_dir, source_key
 

@@ -45,36 +45,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from zoo.chem import canonical, is_valid, mol  # noqa: F401  (re-exported: the MOSES vocabulary)
+
 FILTERS_DIR = Path(__file__).parent / "data" / "moses_filters"
 ALLOWED_ATOMS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
 MORGAN_RADIUS, MORGAN_BITS = 2, 1024
 
 
 # ------------------------------------------------------------------------------------------------ molecules
-
-def mol(smiles: str):
-    """RDKit molecule of ``smiles``, or None if it is empty or does not parse (never raises)."""
-    from rdkit import Chem, RDLogger
-
-    RDLogger.DisableLog("rdApp.*")
-    if not smiles:
-        return None
-    m = Chem.MolFromSmiles(smiles)
-    if m is None or m.GetNumAtoms() == 0:
-        return None
-    return m
-
-
-def is_valid(smiles: str) -> bool:
-    return mol(smiles) is not None
-
-
-def canonical(smiles: str) -> str | None:
-    from rdkit import Chem
-
-    m = mol(smiles)
-    return None if m is None else Chem.MolToSmiles(m)
-
 
 def morgan_bits(smiles: Sequence[str]) -> torch.Tensor:
     """``(N, 1024)`` float 0/1 Morgan fingerprints (radius 2), the MOSES fingerprint."""

@@ -391,7 +391,7 @@ class SmilesAAE(nn.Module):
 
     def format_samples(self, samples: Sequence[str]) -> list[str]:
         """``SMILES<TAB>valid|invalid`` per sample (RDKit parse), then a summary line with the valid count."""
-        from zoo.metrics.moses import is_valid
+        from zoo.chem import is_valid
 
         flags = [is_valid(s) for s in samples]
         lines = [f"{s or '(empty)'}\t{'valid' if ok else 'invalid'}" for s, ok in zip(samples, flags)]

@@ -10,7 +10,7 @@ atom features,
 
 Edges (Gilmer section 8): with ``complete_graph=True`` every pair of atoms in a molecule is connected and
 ``e_vw`` = [bond type one-hot (zeros for non-bonded pairs), distance in angstrom]; with ``False`` only the
-chemical bonds are edges. Hydrogens are explicit nodes (``zoo.data.molecules`` MPNN featurization).
+chemical bonds are edges. Hydrogens are explicit nodes (``zoo.chem`` MPNN featurization).
 PyG's ``examples/qm9_nn_conv.py`` is the same model with mean aggregation and a root weight.
 
 The module outputs physical units: it holds the training set's target mean and standard deviation as buffers
@@ -27,7 +27,7 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.nn.aggr import Set2Set
 
-from zoo.data.molecules import MPNN_ATOM_DIM, MPNN_BOND_DIM
+from zoo.chem import MPNN_ATOM_DIM, MPNN_BOND_DIM
 from zoo.nn.edge_network_conv import EdgeNetworkConv
 from zoo.registry import register_model
 
@@ -57,7 +57,7 @@ def complete_edges(edge_index: Tensor, edge_attr: Tensor, batch: Tensor) -> tupl
 @register_model("mpnn")
 class MPNN(nn.Module):
     """Args:
-    in_channels: atom feature size (16, ``zoo.data.molecules.MPNN_ATOM_DIM``).
+    in_channels: atom feature size (16, ``zoo.chem.MPNN_ATOM_DIM``).
     edge_channels: bond feature size (4), before the distance is appended.
     out_channels: number of targets.
     hidden_channels: node state size d (paper up to 200; PyG example 64).
@@ -109,7 +109,7 @@ class MPNN(nn.Module):
                 self.use_distance and getattr(data, "pos", None) is None):
             raise ValueError(f"mpnn expects {self.embed.in_features} atom features in data.x"
                              f"{' and 3D positions in data.pos' if self.use_distance else ''}; use featurizer "
-                             "'mpnn' (zoo.data.molecules, explicit hydrogens)")
+                             "'mpnn' (zoo.chem, explicit hydrogens)")
         edge_index, edge_attr = self.edges(data)
         batch = data.batch if getattr(data, "batch", None) is not None else \
             torch.zeros(data.x.size(0), dtype=torch.long, device=data.x.device)
@@ -131,7 +131,7 @@ class MPNN(nn.Module):
         """Predict from SMILES; 3D geometry from an RDKit conformer (ETKDG + MMFF94), not DFT."""
         from torch_geometric.data import Batch
 
-        from zoo.data.molecules import MoleculeError, graph_from_smiles, graph_to_data
+        from zoo.chem import MoleculeError, graph_from_smiles, graph_to_data
 
         graphs = []
         for i, s in enumerate(smiles):

@@ -28,7 +28,7 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.utils import scatter
 
-from zoo.data.molecules import NFP_ATOM_DIM, NFP_BOND_DIM, NFP_MAX_DEGREE
+from zoo.chem import NFP_ATOM_DIM, NFP_BOND_DIM, NFP_MAX_DEGREE
 from zoo.nn.nfp_conv import NFPConv
 from zoo.registry import register_model
 
@@ -51,7 +51,7 @@ class _StandardisedOutput(nn.Module):
         """Featurize the SMILES with RDKit and predict, in the units of ``self.units``."""
         from torch_geometric.data import Batch, Data
 
-        from zoo.data.molecules import MoleculeError
+        from zoo.chem import MoleculeError
 
         items = []
         for i, s in enumerate(smiles):
@@ -65,7 +65,7 @@ class _StandardisedOutput(nn.Module):
 @register_model("nfp")
 class NeuralFingerprint(_StandardisedOutput):
     """Args:
-    in_channels / edge_channels: atom (62) and bond (6) feature sizes of ``zoo.data.molecules.nfp_graph``.
+    in_channels / edge_channels: atom (62) and bond (6) feature sizes of ``zoo.chem.nfp_graph``.
     out_channels: number of targets.
     hidden_channels: width of the convolution layers (paper's solubility setup: 20).
     num_layers: number of convolution layers L (fingerprint radius; paper: 4).
@@ -109,12 +109,12 @@ class NeuralFingerprint(_StandardisedOutput):
         if getattr(data, "x", None) is None or data.x.size(-1) != expected:
             raise ValueError(f"nfp expects {expected} Duvenaud atom features in data.x (got "
                              f"{None if getattr(data, 'x', None) is None else data.x.size(-1)}); use featurizer "
-                             "'nfp' (zoo.data.molecules.nfp_graph)")
+                             "'nfp' (zoo.chem.nfp_graph)")
         return self.mlp(self.fingerprint(data))
 
     @staticmethod
     def featurize(smiles: str) -> dict:
-        from zoo.data.molecules import nfp_graph
+        from zoo.chem import nfp_graph
 
         return nfp_graph(smiles)
 
@@ -148,6 +148,6 @@ class ECFPMLP(_StandardisedOutput):
         return self.mlp(fp.view(-1, self.n_bits))
 
     def featurize(self, smiles: str) -> dict:
-        from zoo.data.molecules import morgan_fingerprint
+        from zoo.chem import morgan_fingerprint
 
         return {"fp": morgan_fingerprint(smiles, self.radius, self.n_bits).unsqueeze(0), "num_nodes": 1}

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from zoo.data.molecules import (
+from zoo.chem import (
     MPNN_ATOM_DIM,
     NFP_ATOM_DIM,
     NFP_BOND_DIM,

@@ -1,4 +1,7 @@
-"""Molecule featurization with RDKit, and a compact store of molecular graphs.
+"""Chemistry, in one place: RDKit parsing, the papers' featurizations, and a compact store of molecular graphs.
+
+Models (``zoo.models.nfp``/``mpnn``/``aae``), datasets (``zoo.data``) and metrics (``zoo.metrics.moses``) all
+import their chemistry from here; it imports neither Lightning nor any other part of the zoo.
 
 Two featurizations, one per paper:
 
@@ -51,6 +54,32 @@ def _rdkit():
             from err
     RDLogger.DisableLog("rdApp.*")  # we report bad molecules ourselves, by index
     return Chem
+
+
+def mol(smiles: str):
+    """RDKit molecule of ``smiles``, or None if it is empty or does not parse (never raises, logs nothing)."""
+    from rdkit import Chem, RDLogger
+
+    RDLogger.DisableLog("rdApp.*")
+    if not smiles:
+        return None
+    m = Chem.MolFromSmiles(smiles)
+    if m is None or m.GetNumAtoms() == 0:
+        return None
+    return m
+
+
+def is_valid(smiles: str) -> bool:
+    """MOSES validity: RDKit parses it into a molecule with at least one atom."""
+    return mol(smiles) is not None
+
+
+def canonical(smiles: str) -> str | None:
+    """RDKit's canonical SMILES of ``smiles``, or None if it is not valid."""
+    from rdkit import Chem
+
+    m = mol(smiles)
+    return None if m is None else Chem.MolToSmiles(m)
 
 
 class MoleculeError(ValueError):
