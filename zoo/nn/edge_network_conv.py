@@ -47,8 +47,8 @@ class EdgeNetworkConv(MessagePassing):
         self.edge_channels = edge_channels
         self.edge_network = nn.Sequential(nn.Linear(edge_channels, edge_hidden), nn.ReLU(),
                                           nn.Linear(edge_hidden, out_channels * in_channels))
+        self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None  # no RNG drawn: init order kept
         self.root = nn.Linear(in_channels, out_channels, bias=False) if root_weight else None
-        self.bias = nn.Parameter(torch.empty(out_channels)) if bias else None
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
