@@ -80,7 +80,7 @@ def wandb_id(run: Path) -> str | None:
         return None
 
 
-def hardware_of(run: Path, exit_info: dict, shared_by: int) -> str:
+def hardware_of(exit_info: dict, shared_by: int) -> str:
     device = exit_info.get("device_name") or exit_info.get("device", "?")
     return f"1x {device} shared by {shared_by} concurrent zoo train runs (bench/device/run.sh)"
 
@@ -147,7 +147,7 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{run.name}: the run failed (exit {info.get('rc')}); see {run / 'train.log'}")
             continue
         run_id = wandb_id(run)
-        hardware = hardware_of(run, info, len(runs))
+        hardware = hardware_of(info, len(runs))
         build = gan_card if run.name in shipping.METHODS else mpnn_card
         meta = build(run, info, command, run_id, hardware, not args.no_eval)
         card = run / "card.json"
