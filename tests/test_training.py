@@ -159,3 +159,17 @@ def test_unknown_train_option_is_a_usage_error(capsys):
     with pytest.raises(SystemExit):
         main(["train", str(GCN), "--frehs"])
     assert "unrecognized arguments: --frehs" in capsys.readouterr().err
+
+
+def test_export_at_the_end_of_a_run_records_the_run_on_the_card(in_tmp, isolated_zoo):
+    from zoo.registry import get_pretrained_cfg
+
+    meta = {"id": "gcn-tiny", "method": "GCN", "dataset": "Cora", "task": "node-classification", "paper": "Kipf & Welling 2017",
+            "split": "public",
+            "metrics": [{"name": "test_accuracy", "value": 0.0, "unit": "%"}]}
+    run = fit(GCN, ["--trainer.max_epochs=1", *QUIET], export_meta=meta, run_name="shipme")
+    cfg = get_pretrained_cfg("gcn-tiny")
+    assert run.exported.id == "gcn-tiny" and cfg.sha256
+    assert cfg.training["wandb_run_id"] == run.wandb_run_id
+    assert cfg.recipe.startswith("zoo train ") and "--trainer.max_epochs=1" in cfg.recipe
+    assert (isolated_zoo / "checkpoints" / "gcn-tiny" / "model.safetensors").is_file()
