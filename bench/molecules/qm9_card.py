@@ -76,13 +76,13 @@ def card_meta(ckpt_path: Path, command: str, hardware: str, wall_min: float, wan
         "metrics": [
             {"name": "test_mae_mu", "value": test["test_mae_mu"], "unit": "D", "split": "test",
              "protocol": protocol, "command": eval_command, "higher_is_better": False},
-            {"name": "error_ratio_mu", "value": test["error_ratio_mu"], "unit": "", "split": "test",
+            {"name": "test_error_ratio_mu", "value": test["test_error_ratio_mu"], "unit": "", "split": "test",
              "protocol": "test_mae_mu / 0.1 D (chemical accuracy for mu, Gilmer et al. Table 5).",
              "command": eval_command, "higher_is_better": False},
         ],
         "paper_results": [
             {"name": "test_mae_mu", "value": 0.030, "unit": "D", "citation": "Gilmer et al. 2017, enn-s2s"},
-            {"name": "error_ratio_mu", "value": 0.30, "citation": "Gilmer et al. 2017, enn-s2s (0.030 / 0.1)"},
+            {"name": "test_error_ratio_mu", "value": 0.30, "citation": "Gilmer et al. 2017, enn-s2s (0.030 / 0.1)"},
         ],
         "baselines": [
             {"name": "test_mae_mu", "value": 0.061, "unit": "D",

@@ -4,6 +4,8 @@ import torch
 
 from zoo.data.moleculenet import MoleculeNetDataModule
 from zoo.data.qm9 import QM9DataModule
+from zoo.metrics import card_name
+from zoo.registry import get_pretrained_cfg
 from zoo.systems.molecule import MoleculeRegression
 
 
@@ -26,6 +28,9 @@ def test_nfp_learns_esol_and_standardises(data_root, tmp_path):
     metrics = trainer.callback_metrics
     assert "val/mae_log solubility" in metrics and "val/rmse_log solubility" in metrics
     assert metrics["val/rmse"] < y.std()  # better than predicting the mean
+    trainer.test(system, datamodule=dm, verbose=False)
+    card = {m.name for m in get_pretrained_cfg("nfp-esol").metrics}
+    assert card <= {card_name(k) for k in trainer.callback_metrics}  # the run logs what the card reports
 
 
 def test_mpnn_on_qm9_logs_per_target_error_ratio(data_root, tmp_path):
@@ -39,6 +44,7 @@ def test_mpnn_on_qm9_logs_per_target_error_ratio(data_root, tmp_path):
     metrics = trainer.callback_metrics
     assert {"test/mae_mu", "test/mae_homo", "test/error_ratio_mu", "test/error_ratio_homo"} <= set(metrics)
     torch.testing.assert_close(metrics["test/error_ratio_mu"], metrics["test/mae_mu"] / 0.1)
+    assert {m.name for m in get_pretrained_cfg("mpnn-qm9-mu").metrics} <= {card_name(k) for k in metrics}
 
 
 def test_bad_settings_fail_clearly():

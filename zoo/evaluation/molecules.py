@@ -5,7 +5,9 @@
 - ``qm9``: MAE per target (PyG units) and Gilmer's error ratio MAE / chemical accuracy on the 10,000-molecule
   test split of ``zoo.data.qm9`` (seed ``extra["split_seed"]``, default 0); targets from ``extra["targets"]``.
 
-Metric names: ``test_rmse``, ``test_mae`` (MoleculeNet); ``test_mae_<target>``, ``error_ratio_<target>`` (QM9).
+Both compute with :func:`zoo.metrics.regression.regression_metrics`, the function training logs with, and name
+the results as the cards do (:mod:`zoo.metrics`): ``test_rmse``, ``test_mae`` (MoleculeNet); ``test_mae_<target>``,
+``test_rmse_<target>``, ``test_error_ratio_<target>`` and the means ``test_mae``, ``test_rmse`` (QM9).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 import torch
 
 from zoo.evaluation import register_evaluator
+from zoo.metrics import card_names
+from zoo.metrics.regression import regression_metrics
 
 
 @torch.no_grad()
@@ -37,14 +41,14 @@ def moleculenet_test_metrics(model: torch.nn.Module, dataset: str, featurizer: s
                                batch_size=256)
     dm.setup()
     pred, y = predict(model, dm._loader(subset))
-    error = pred - y
-    return {f"{subset}_rmse": error.pow(2).mean().sqrt().item(), f"{subset}_mae": error.abs().mean().item()}
+    metrics = regression_metrics(pred, y, dm.target_names)
+    return card_names(subset, {name: metrics[name].item() for name in ("rmse", "mae")})
 
 
 def qm9_test_metrics(model: torch.nn.Module, targets: list[int], root: str | None = None, seed: int = 0,
                      subset: str = "test", batch_size: int = 128, num_workers: int = 0,
                      max_molecules: int | None = None) -> dict[str, float]:
-    """MAE and error ratio per target on a QM9 split; ``max_molecules`` (smoke tests only) takes its first N."""
+    """MAE, RMSE and error ratio per target on a QM9 split; ``max_molecules`` (smoke tests only) takes its first N."""
     from torch.utils.data import Subset
     from torch_geometric.loader import DataLoader
 
@@ -55,14 +59,9 @@ def qm9_test_metrics(model: torch.nn.Module, targets: list[int], root: str | Non
     if max_molecules:
         dataset = Subset(dataset, range(min(max_molecules, len(dataset))))
     pred, y = predict(model, DataLoader(dataset, batch_size=batch_size, num_workers=num_workers))
-    mae = (pred - y).abs().mean(0)
-    out = {}
-    for i, t in enumerate(targets):
-        name = TARGET_NAMES[t]
-        out[f"{subset}_mae_{name}"] = mae[i].item()
-        if t in CHEMICAL_ACCURACY:
-            out[f"error_ratio_{name}"] = mae[i].item() / CHEMICAL_ACCURACY[t]
-    return out
+    accuracy = [CHEMICAL_ACCURACY.get(t, float("nan")) for t in targets]
+    metrics = regression_metrics(pred, y, [TARGET_NAMES[t] for t in targets], accuracy)
+    return card_names(subset, {name: value.item() for name, value in metrics.items()})
 
 
 @register_evaluator("moleculenet")

@@ -1,4 +1,5 @@
-"""``zoo eval`` for node classifiers on Planetoid: test accuracy (%) on the public split."""
+"""``zoo eval`` for node classifiers on Planetoid: test accuracy (%) on the public split, computed by
+:func:`zoo.metrics.classification.node_classification_metrics` (what training logs as ``test/accuracy``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import torch
 
 from zoo.data.planetoid import load_planetoid
 from zoo.evaluation import register_evaluator
+from zoo.metrics import card_names
+from zoo.metrics.classification import node_classification_metrics
 
 
 @register_evaluator("planetoid-accuracy")
@@ -13,6 +16,6 @@ def planetoid_accuracy(model, cfg, root=None) -> dict[str, float]:
     data = load_planetoid(cfg.dataset, root)
     model.eval()
     with torch.no_grad():
-        pred = model(data.x, data.edge_index).argmax(-1)
-    correct = (pred[data.test_mask] == data.y[data.test_mask]).float().mean()
-    return {"test_accuracy": float(correct) * 100}
+        logits = model(data.x, data.edge_index)
+    metrics = node_classification_metrics(logits, data.y, data.test_mask)
+    return card_names("test", {name: float(value) for name, value in metrics.items()})

@@ -3,9 +3,11 @@
 Targets are standardised with the training set's mean and standard deviation (Gilmer et al. 2017 train on
 standardised targets; so does PyG's QM9 example): at the start of fitting the statistics are written into the
 model's ``target_mean`` / ``target_std`` buffers, the loss compares the model's standardised output with the
-standardised targets (MSE, as in both papers, or L1), and every logged metric is in physical units:
-``val/mae_<target>``, ``val/rmse_<target>`` per target (one W&B curve each), and for QM9 targets also
-``val/error_ratio_<target>`` = MAE / chemical accuracy (Gilmer Table 5).
+standardised targets (MSE, as in both papers, or L1), and every logged metric is in physical units, computed by
+:func:`zoo.metrics.regression.regression_metrics` (the function ``zoo eval`` uses) over the epoch's predictions:
+``val/mae_<target>``, ``val/rmse_<target>`` per target (one W&B curve each), their means ``val/mae`` and
+``val/rmse``, and for QM9 targets also ``val/error_ratio_<target>`` = MAE / chemical accuracy (Gilmer Table 5);
+the same under ``test/`` for ``trainer.test``, which are the card's ``test_*`` names (:mod:`zoo.metrics`).
 
 Learning-rate schedules: ``plateau`` (ReduceLROnPlateau on the validation loss, PyG's QM9 example),
 ``cosine`` (over ``max_epochs``), ``time_cosine`` (cosine over a wall-clock budget ``time_budget_min``, for runs
@@ -24,6 +26,8 @@ import torch
 import torch.nn.functional as F
 
 from zoo.hub import load_state_into
+from zoo.metrics import logged
+from zoo.metrics.regression import regression_metrics
 from zoo.registry import create_model
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due
@@ -112,34 +116,27 @@ class MoleculeRegression(pl.LightningModule):
         return loss
 
     def on_validation_epoch_start(self) -> None:
-        self._sums = {}
+        self._outputs = {"loss": 0.0, "pred": [], "target": []}
 
     def on_test_epoch_start(self) -> None:
-        self._sums = {}
+        self._outputs = {"loss": 0.0, "pred": [], "target": []}
 
     def _evaluate(self, batch, split: str) -> None:
         loss, prediction = self._loss(batch)
-        error = prediction - batch.y.view_as(prediction)
-        sums = self._sums
-        sums["n"] = sums.get("n", 0) + error.size(0)
-        sums["loss"] = sums.get("loss", 0.0) + loss.detach() * error.size(0)
-        sums["abs"] = sums.get("abs", 0.0) + error.abs().sum(0).detach()
-        sums["sq"] = sums.get("sq", 0.0) + error.pow(2).sum(0).detach()
+        self._outputs["loss"] = self._outputs["loss"] + loss.detach() * prediction.size(0)
+        self._outputs["pred"].append(prediction.detach())
+        self._outputs["target"].append(batch.y.view_as(prediction))
 
     def _log_epoch(self, split: str) -> None:
-        sums = self._sums
-        if not sums:
+        epoch = getattr(self, "_outputs", None)
+        if not epoch or not epoch["pred"]:
             return
-        n = sums["n"]
-        self.log(f"{split}/loss", sums["loss"] / n)
-        mae, rmse = sums["abs"] / n, (sums["sq"] / n).sqrt()
-        for i, name in enumerate(self.names):
-            self.log(f"{split}/mae_{name}", mae[i], prog_bar=split == "val" and i == 0)
-            self.log(f"{split}/rmse_{name}", rmse[i])
-            if i < len(self._accuracy) and not math.isnan(self._accuracy[i]):
-                self.log(f"{split}/error_ratio_{name}", mae[i] / self._accuracy[i])
-        self.log(f"{split}/mae", mae.mean())
-        self.log(f"{split}/rmse", rmse.mean())
+        pred, target = torch.cat(epoch["pred"]), torch.cat(epoch["target"])
+        self.log(f"{split}/loss", epoch["loss"] / pred.size(0))
+        metrics = logged(split, regression_metrics(pred, target, self.names, self._accuracy))
+        first = f"{split}/mae_{self.names[0]}"
+        for name, value in metrics.items():
+            self.log(name, value, prog_bar=split == "val" and name == first)
 
     def validation_step(self, batch, batch_idx: int) -> None:
         self._evaluate(batch, "val")

@@ -3,6 +3,8 @@
 Loss: cross-entropy over the labelled training nodes only,
 :math:`\\mathcal{L} = -\\sum_{l \\in \\mathcal{Y}_L} \\sum_f Y_{lf} \\ln Z_{lf}`, with L2 regularisation on the
 parameters the model names in ``regularised_parameters()`` (the first layer for GCN) and none on the rest.
+Logged at validation: ``val/accuracy`` (%) and ``val/loss``, and the same under ``test/`` (every validation, and
+in ``trainer.test``): the card's ``test_accuracy`` (:mod:`zoo.metrics.classification`, names :mod:`zoo.metrics`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import torch.nn.functional as F
 from torch_geometric.data import Data
 
 from zoo.hub import load_state_into
+from zoo.metrics import logged
+from zoo.metrics.classification import node_classification_metrics
 from zoo.registry import create_model
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due
@@ -60,10 +64,9 @@ class NodeClassificationSystem(pl.LightningModule):
         logits = self(data)
         for name in ("val", "test") if split == "val" else ("test",):
             mask = data[f"{name}_mask"]
-            acc = (logits[mask].argmax(-1) == data.y[mask]).float().mean()
-            loss = F.cross_entropy(logits[mask], data.y[mask])
-            self.log(f"{name}/accuracy", acc, batch_size=int(mask.sum()), prog_bar=name == "val")
-            self.log(f"{name}/loss", loss, batch_size=int(mask.sum()))
+            metrics = logged(name, node_classification_metrics(logits, data.y, mask))
+            for key, value in metrics.items():
+                self.log(key, value, batch_size=int(mask.sum()), prog_bar=key == "val/accuracy")
 
     def validation_step(self, data: Data, batch_idx: int) -> None:
         self._evaluate(data, "val")
