@@ -77,3 +77,55 @@ def test_zoo_cards_curves_keeps_a_runs_metrics_and_puts_the_figure_on_the_card(i
     assert main(["cards", "--check"]) == 0
     assert main(["cards", "--curves", "gcn-cora", str(isolated_zoo / "empty")]) == 2  # one line, no traceback
     assert "no W&B run file" in capsys.readouterr().err
+
+
+def test_a_config_json_that_disagrees_with_its_entry_is_stale_and_rewritten_but_never_its_weights(isolated_zoo):
+    import dataclasses
+    import hashlib
+    import json
+
+    import pytest
+    import torch
+
+    from zoo.cards import write_cards
+    from zoo.export import export_module
+    from zoo.hub import checkpoints_dir, config_disagreement, read_config
+    from zoo.registry import PretrainedCfg, create_model, pretrained_dir
+
+    args = {"in_channels": 4, "out_channels": 2, "hidden_channels": 3}
+    meta = {"id": "gcn-tiny", "method": "GCN", "paper": "-", "task": "node-classification", "dataset": "Tiny",
+            "split": "all", "recipe": "-", "metrics": [{"name": "test_accuracy", "value": 50.0}]}
+    torch.manual_seed(0)
+    export_module(create_model("gcn", **args), "gcn", args, meta)
+    folder, entry = checkpoints_dir() / "gcn-tiny", pretrained_dir() / "gcn-tiny.json"
+    config, weights = folder / "config.json", (folder / "model.safetensors").read_bytes()
+    assert stale_cards() == []
+    cfg = get_pretrained_cfg("gcn-tiny")
+    copy = json.loads(config.read_text())["pretrained_cfg"]
+    assert "hf_hub_id" not in copy and "revision" not in copy  # where the folder is pushed is not in the folder
+    assert PretrainedCfg.from_dict(copy) == cfg
+
+    # Edit the registry (the source): the copy is stale, `zoo cards` rewrites it, the weights stay as they were.
+    entry.write_text(json.dumps(dataclasses.replace(cfg, notes="edited", hf_hub_id="org/x").to_dict(), indent=2))
+    assert config in stale_cards()
+    assert config_disagreement(read_config(folder), get_pretrained_cfg("gcn-tiny")) == ["pretrained_cfg.notes"]
+    assert config in write_cards() and stale_cards() == []
+    assert json.loads(config.read_text())["pretrained_cfg"]["notes"] == "edited"
+    assert (folder / "model.safetensors").read_bytes() == weights
+    assert hashlib.sha256(weights).hexdigest() == get_pretrained_cfg("gcn-tiny").sha256
+
+    # Edit the copy: stale again, and the registry wins.
+    edited = json.loads(config.read_text())
+    edited["pretrained_cfg"]["metrics"][0]["value"] = 99.0
+    config.write_text(json.dumps(edited))
+    assert config in stale_cards()
+    write_cards()
+    assert json.loads(config.read_text())["pretrained_cfg"]["metrics"][0]["value"] == 50.0
+
+    # model_args describe the weights: a registry that names others is an error, not a rewrite.
+    bad = dataclasses.replace(get_pretrained_cfg("gcn-tiny"), model_args={**args, "hidden_channels": 5})
+    entry.write_text(json.dumps(bad.to_dict(), indent=2))
+    assert config in stale_cards()
+    with pytest.raises(ValueError, match="name different model_args.*re-export"):
+        write_cards()
+    assert read_config(folder)["model_args"] == args

@@ -54,3 +54,12 @@ def test_status_marks_any_entry_and_defaults_to_working():
     assert marked.status == "failed: a test" and PretrainedCfg.from_dict(marked.to_dict()) == marked
     for entry in load_pretrained_cfgs().values():
         assert len(entry.status) <= 55, f"{entry.id}: keep the status short, `zoo list` prints it on one line"
+
+
+def test_every_checkpoint_config_agrees_with_its_registry_entry():
+    """config.json's pretrained_cfg is derived from zoo/pretrained/<id>.json; `zoo cards` rewrites a stale one."""
+    from zoo.hub import checkpoints_dir, config_disagreement, read_config
+
+    disagree = {model_id: config_disagreement(read_config(checkpoints_dir() / model_id), cfg)
+                for model_id, cfg in load_pretrained_cfgs().items() if (checkpoints_dir() / model_id).is_dir()}
+    assert {k: v for k, v in disagree.items() if v} == {}, "run `zoo cards` to rewrite them"

@@ -5,8 +5,11 @@ A card is ``huggingface_hub.ModelCard`` with YAML front matter (library_name, ta
 ours beside the paper's number, the protocol, the command that reproduces it, training hardware and time, and
 the figures of :mod:`zoo.figures` (samples and interpolation for image generators, the logged training curves).
 Cards never contain the Hub revision they are pushed to (that would change the revision itself).
-``zoo cards`` redraws the stale figures and rewrites every stale card and MODEL_CARDS.md (one row per id, plus
-the family figures under ``docs/figures/``); ``zoo cards --check`` (and a test) fails when any of them is stale.
+``zoo cards`` redraws the stale figures and rewrites every stale card, every checkpoint's config.json whose copy
+of the registry entry disagrees with it (:func:`zoo.hub.checkpoint_config_text`; the weights and their sha256 are
+never touched) and MODEL_CARDS.md (one row per id, plus the family figures under ``docs/figures/``);
+``zoo cards --check`` (and a test) fails when any of them is stale. A config.json whose architecture or model_args
+differ from the entry's is not rewritten: they describe the weights, so the entry or the folder is wrong.
 """
 
 from __future__ import annotations
@@ -15,7 +18,16 @@ import re
 from pathlib import Path
 
 from zoo import figures
-from zoo.hub import CARD_NAME, checkpoints_dir, write_text_atomic
+from zoo.hub import (
+    CARD_NAME,
+    CONFIG_NAME,
+    CheckpointError,
+    checkpoint_config_text,
+    checkpoints_dir,
+    config_disagreement,
+    read_config,
+    write_text_atomic,
+)
 from zoo.registry import Metric, PaperResult, PretrainedCfg, load_pretrained_cfgs
 from zoo.run_metrics import METRICS_NAME, read_metrics_csv
 
@@ -253,14 +265,39 @@ def stale_cards() -> list[Path]:
     expected = {checkpoints_dir() / i / CARD_NAME: render_card(c) for i, c in cfgs.items()}
     expected[index_path()] = render_index(cfgs)
     stale += [p for p, text in expected.items() if not p.is_file() or p.read_text() != text]
+    stale += [checkpoints_dir() / i / CONFIG_NAME for i, c in cfgs.items() if _config_disagrees(c)]
     family = _family_figure_source(cfgs)
     if family is not None and figures.png_source(family_figure_path()) != family:
         stale.append(family_figure_path())
     return stale
 
 
+def _config_disagrees(cfg: PretrainedCfg) -> bool:
+    """True when ``checkpoints/<id>/config.json`` exists and disagrees with the registry entry (a folder that is
+    not here, a Hub-only entry, has nothing to disagree)."""
+    folder = checkpoints_dir() / cfg.id
+    if not (folder / CONFIG_NAME).is_file():
+        return False
+    try:
+        return bool(config_disagreement(read_config(folder), cfg))
+    except CheckpointError:  # not JSON, or without architecture and model_args
+        return True
+
+
+def _derived_config(cfg: PretrainedCfg) -> str:
+    """The config.json text to write for ``cfg``; refused when the folder's weights are described otherwise."""
+    folder = checkpoints_dir() / cfg.id
+    weights = [f for f in config_disagreement(read_config(folder), cfg) if not f.startswith("pretrained_cfg")]
+    if weights:
+        raise ValueError(f"{folder / CONFIG_NAME} and zoo/pretrained/{cfg.id}.json name different {' and '.join(weights)}"
+                         f"; those describe the weights, so `zoo cards` does not overwrite them. Fix the registry "
+                         "entry, or re-export the checkpoint with `zoo export`")
+    return checkpoint_config_text(cfg)
+
+
 def write_cards() -> list[Path]:
-    """Redraw every stale figure, then rewrite every stale card and MODEL_CARDS.md; return the paths written."""
+    """Redraw every stale figure, then rewrite every stale card, config.json and MODEL_CARDS.md; return the paths
+    written."""
     cfgs = load_pretrained_cfgs()
     written = []
     for model_id, cfg in cfgs.items():
@@ -275,6 +312,8 @@ def write_cards() -> list[Path]:
             figures.write_bytes_atomic(path, _family_figure(cfgs))
         elif path.name == CARD_NAME and path.parent.is_dir():
             write_text_atomic(path, render_card(cfgs[path.parent.name]))
+        elif path.name == CONFIG_NAME:
+            write_text_atomic(path, _derived_config(cfgs[path.parent.name]))
         else:
             continue
         written.append(path)

@@ -4,7 +4,8 @@ Convention shared by every system in ``zoo/systems``: the LightningModule keeps 
 attribute ``net`` and saves ``architecture`` and ``model_args`` with ``save_hyperparameters``. Export keeps the
 ``net.*`` weights only (inference weights; optimiser state, critics and encoders used only in training are
 dropped), and publishes ``checkpoints/<id>/`` together with ``zoo/pretrained/<id>.json`` (the weights' sha256
-included) as one crash-safe step (:func:`zoo.io.publish`), then regenerates MODEL_CARDS.md.
+included; the folder's config.json carries the entry's derived copy, :func:`zoo.hub.checkpoint_config_text`) as
+one crash-safe step (:func:`zoo.io.publish`), then regenerates MODEL_CARDS.md.
 
 Refused: an id that is not a plain folder name (``""``, ``.``, ``../x``, ``a/b``, an absolute path) and weights
 holding a NaN or an infinity (a diverged run), so neither can replace a shipped checkpoint.
@@ -21,11 +22,12 @@ from torch import nn
 
 from zoo.hub import (
     CARD_NAME,
+    CONFIG_NAME,
     WEIGHTS_NAME,
+    checkpoint_config_text,
     checkpoints_dir,
     non_finite_tensors,
     recover_interrupted,
-    write_config,
     write_weights,
 )
 from zoo.io import (
@@ -98,8 +100,7 @@ def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
         digest = sha256_file(tmp / WEIGHTS_NAME)
         cfg = PretrainedCfg.from_dict({**meta, "architecture": architecture, "model_args": model_args,
                                        "sha256": digest})
-        public = {k: v for k, v in cfg.to_dict().items() if k != "revision"}
-        write_config(tmp, architecture, model_args, public)
+        (tmp / CONFIG_NAME).write_text(checkpoint_config_text(cfg))  # the registry entry's derived copy
         (tmp / CARD_NAME).write_text(render_card(cfg))
         entry = pretrained_dir() / f"{model_id}.json"
         entry.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,8 @@
 
 A checkpoint folder is a Hub model repo::
 
-    config.json          {"architecture": ..., "model_args": {...}, "pretrained_cfg": {...}}
+    config.json          {"architecture": ..., "model_args": {...}, "pretrained_cfg": {...}}, derived from the
+                         registry entry zoo/pretrained/<id>.json (:func:`checkpoint_config_text`)
     model.safetensors    inference weights only (the nn.Module's state_dict)
     README.md            model card (zoo.cards)
 
@@ -44,6 +45,7 @@ WEIGHTS_NAME = "model.safetensors"
 CARD_NAME = "README.md"
 HF_PREFIX = "hf-hub:"
 REQUIRED_CONFIG_KEYS = ("architecture", "model_args")
+PUBLISHED_AT = ("hf_hub_id", "revision")  # registry fields that config.json's copy leaves out
 
 
 class CheckpointError(RuntimeError):
@@ -66,12 +68,52 @@ def write_weights(model: nn.Module, path: str | Path) -> None:
     save_file(state, str(path), metadata={"format": "pt"})
 
 
-def write_config(folder: Path, architecture: str, model_args: dict[str, Any],
-                 pretrained_cfg: dict[str, Any] | None = None) -> None:
+def config_text(architecture: str, model_args: dict[str, Any],
+                pretrained_cfg: dict[str, Any] | None = None) -> str:
+    """The bytes of a config.json: sorted keys, two-space indents, one final newline."""
     config = {"architecture": architecture, "model_args": model_args}
     if pretrained_cfg is not None:
         config["pretrained_cfg"] = pretrained_cfg
-    (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    return json.dumps(config, indent=2, sort_keys=True) + "\n"
+
+
+def write_config(folder: Path, architecture: str, model_args: dict[str, Any],
+                 pretrained_cfg: dict[str, Any] | None = None) -> None:
+    (folder / CONFIG_NAME).write_text(config_text(architecture, model_args, pretrained_cfg))
+
+
+def registry_copy(cfg: PretrainedCfg) -> dict[str, Any]:
+    """The copy of a registry entry that a checkpoint's config.json carries as ``pretrained_cfg``.
+
+    The registry entry ``zoo/pretrained/<id>.json`` is the one source of truth; this is the only function that
+    derives the copy (``zoo export`` writes it, ``zoo cards`` rewrites it). It is the entry less where the folder
+    is published (:data:`PUBLISHED_AT`): the Hub commit a folder is pushed as cannot be written into that folder's
+    own files, and ``zoo push`` records both in the entry only after the upload, which leaves the pushed files
+    and the local folder byte for byte the same.
+    """
+    return {k: v for k, v in cfg.to_dict().items() if k not in PUBLISHED_AT}
+
+
+def checkpoint_config_text(cfg: PretrainedCfg) -> str:
+    """What ``checkpoints/<id>/config.json`` holds, derived from the registry entry alone."""
+    return config_text(cfg.architecture, cfg.model_args, registry_copy(cfg))
+
+
+def config_disagreement(config: dict[str, Any], cfg: PretrainedCfg) -> list[str]:
+    """The fields in which a checkpoint's config.json disagrees with its registry entry (``[]``: none).
+
+    ``architecture`` and ``model_args`` are compared as written; ``pretrained_cfg.<field>`` by value, a field
+    the copy lacks counting as its default (copies written before a field existed agree with an entry that
+    leaves it at its default; :data:`PUBLISHED_AT` fields are not compared)."""
+    differ = [k for k in ("architecture", "model_args") if config.get(k) != getattr(cfg, k)]
+    recorded = config.get("pretrained_cfg")
+    if not isinstance(recorded, dict):
+        return [*differ, "pretrained_cfg"]
+    try:
+        copy = PretrainedCfg.from_dict({**recorded, "revision": cfg.revision})
+    except (ValueError, TypeError):  # unknown or missing keys, malformed metrics
+        return [*differ, "pretrained_cfg"]
+    return differ + [f"pretrained_cfg.{k}" for k in registry_copy(cfg) if getattr(copy, k) != getattr(cfg, k)]
 
 
 def save_pretrained(
