@@ -11,7 +11,7 @@ from PIL import Image
 import zoo
 from zoo import figures
 from zoo.hub import checkpoints_dir
-from zoo.images import make_grid
+from zoo.image_grid import make_grid
 from zoo.registry import get_pretrained_cfg, list_models
 from zoo.run_metrics import Point, write_metrics_csv
 

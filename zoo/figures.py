@@ -104,7 +104,7 @@ def _grid_png(images, nrow: int, source: str) -> bytes:
     from PIL import Image
     from PIL.PngImagePlugin import PngInfo
 
-    from zoo.images import make_grid
+    from zoo.image_grid import make_grid
 
     info = PngInfo()
     info.add_text(SOURCE_KEY, source)

@@ -148,7 +148,7 @@ def build_meta(model_id: str, scores: dict[str, float], training: dict[str, Any]
                                                                   "(200 identities x 30), 64x64",
         "split": "train (FID real set: test[:1000])" if mnist else "all 6,000 images (no held-out split)",
         "recipe": recipe_command,
-        "evaluator": "gan_fid",
+        "evaluator": "gan-fid",
         "metrics": metrics,
         "paper_results": paper_results,
         "baselines": baselines,

@@ -80,7 +80,7 @@ def export(results: list[dict]) -> None:
         "dataset": "ESOL",
         "split": "random 80/10/10, seed 0 (zoo.data.moleculenet.random_split)",
         "recipe": "zoo train recipes/nfp/esol.yaml   # all seeds + export: python -m bench.molecules.esol --export",
-        "evaluator": "moleculenet",
+        "evaluator": "moleculenet-regression",
         "metrics": [
             {"name": "test_rmse", "value": shipped["test_rmse"], "unit": "log10(mol/L)", "split": "test",
              "protocol": protocol, "command": command, "higher_is_better": False},

@@ -72,7 +72,7 @@ def card_meta(ckpt_path: Path, command: str, hardware: str, wall_min: float, wan
         "dataset": "QM9",
         "split": "random 110,829 train / 10,000 val / 10,000 test, seed 0 (zoo.data.qm9)",
         "recipe": command,
-        "evaluator": "qm9",
+        "evaluator": "qm9-regression",
         "metrics": [
             {"name": "test_mae_mu", "value": test["test_mae_mu"], "unit": "D", "split": "test",
              "protocol": protocol, "command": eval_command, "higher_is_better": False},

@@ -3,18 +3,28 @@
 An evaluator is ``fn(model, cfg, root=None) -> dict[metric_name, value]``, registered by name with
 :func:`register_evaluator`; a pretrained entry names its evaluator in ``cfg.evaluator``. Family modules in
 this package are imported automatically.
+
+Evaluator names are lower-case words joined by hyphens, ``<family or dataset>-<what it measures>``:
+``planetoid-accuracy``, ``moleculenet-regression``, ``qm9-regression``, ``gan-fid``, ``aae-parzen`` ...
+:data:`ALIASES` keeps the names of older entries working.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
-from typing import Callable
+import re
+from collections.abc import Callable
 
 _EVALUATORS: dict[str, Callable] = {}
+NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+ALIASES = {"gan_fid": "gan-fid"}  # the old spelling, still in gan-mnist's entry
 
 
 def register_evaluator(name: str) -> Callable:
+    if not NAME.fullmatch(name):
+        raise ValueError(f"evaluator name {name!r} is not lower-case words joined by hyphens (e.g. 'gan-fid')")
+
     def decorator(fn: Callable) -> Callable:
         _EVALUATORS[name] = fn
         return fn
@@ -25,6 +35,7 @@ def register_evaluator(name: str) -> Callable:
 def get_evaluator(name: str) -> Callable:
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
+    name = ALIASES.get(name, name)
     if name not in _EVALUATORS:
         raise ValueError(f"no evaluator named {name!r}; registered: {sorted(_EVALUATORS)}. Fix the 'evaluator' "
                          "field of the registry entry")

@@ -29,7 +29,7 @@ def datamodule_for(fid_protocol: dict, root: str | None = None):
                      f"{fid_protocol}")
 
 
-@register_evaluator("gan_fid")
+@register_evaluator("gan-fid")
 def evaluate_gan(model: nn.Module, cfg, root: str | None = None) -> dict[str, float]:
     from zoo.metrics.fid import evaluate_generator
 

@@ -1,9 +1,10 @@
 """``zoo eval`` for the molecule regressors: test metrics recomputed on the real data.
 
-- ``moleculenet``: RMSE and MAE on the test split of a MoleculeNet set; the set, featurizer, split kind and
-  split seed come from the entry's ``extra`` (``dataset``, ``featurizer``, ``split``, ``split_seed``).
-- ``qm9``: MAE per target (PyG units) and Gilmer's error ratio MAE / chemical accuracy on the 10,000-molecule
-  test split of ``zoo.data.qm9`` (seed ``extra["split_seed"]``, default 0); targets from ``extra["targets"]``.
+- ``moleculenet-regression``: RMSE and MAE on the test split of a MoleculeNet set; the set, featurizer, split
+  kind and split seed come from the entry's ``extra`` (``dataset``, ``featurizer``, ``split``, ``split_seed``).
+- ``qm9-regression``: MAE per target (PyG units) and Gilmer's error ratio MAE / chemical accuracy on the
+  10,000-molecule test split of ``zoo.data.qm9`` (seed ``extra["split_seed"]``, default 0); targets from
+  ``extra["targets"]``.
 
 Both compute with :func:`zoo.metrics.regression.regression_metrics`, the function training logs with, and name
 the results as the cards do (:mod:`zoo.metrics`): ``test_rmse``, ``test_mae`` (MoleculeNet); ``test_mae_<target>``,
@@ -64,14 +65,14 @@ def qm9_test_metrics(model: torch.nn.Module, targets: list[int], root: str | Non
     return card_names(subset, {name: value.item() for name, value in metrics.items()})
 
 
-@register_evaluator("moleculenet")
+@register_evaluator("moleculenet-regression")
 def evaluate_moleculenet(model, cfg, root=None) -> dict[str, float]:
     extra = cfg.extra
     return moleculenet_test_metrics(model, extra["dataset"], extra["featurizer"], extra.get("split", "random"),
                                     int(extra.get("split_seed", 0)), root)
 
 
-@register_evaluator("qm9")
+@register_evaluator("qm9-regression")
 def evaluate_qm9(model, cfg, root=None) -> dict[str, float]:
     extra = cfg.extra
     return qm9_test_metrics(model, list(extra["targets"]), root, int(extra.get("split_seed", 0)))

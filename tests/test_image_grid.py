@@ -3,7 +3,7 @@ import pytest
 import torch
 from PIL import Image
 
-from zoo.images import make_grid, save_grid, to_uint8
+from zoo.image_grid import make_grid, save_grid, to_uint8
 
 
 def test_to_uint8_maps_the_tanh_range():
