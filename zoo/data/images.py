@@ -9,7 +9,7 @@ numpy only (no torchvision).
   usual CelebA-64 preprocessing (DCGAN-tensorflow, and the GAN papers after it): a centered ``crop_size`` x
   ``crop_size`` box (108 px on the 178x218 aligned faces), then a resize to ``image_size`` with PIL's bicubic
   filter (which anti-aliases when shrinking). Images that are already ``image_size`` x ``image_size`` are taken
-  as they are, so a pre-cropped folder (``bench/gan/pack_gpu_data.py``) gives the same pixels. Small folders
+  as they are, so a pre-cropped folder (``python -m bench.device.pack``) gives the same pixels. Small folders
   (up to ``preload_limit`` images, e.g. the 6,000-face subset) are decoded once into memory; larger ones
   (the full 202,599-image CelebA) are decoded lazily by the DataLoader workers, so the same recipe runs on both.
 """
