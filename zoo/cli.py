@@ -120,7 +120,7 @@ def cmd_sample(args: argparse.Namespace) -> None:
         else:
             samples = model.sample(args.n, seed=args.seed)
     if isinstance(samples, torch.Tensor) and samples.dim() == 4:
-        from zoo.images import save_grid
+        from zoo.image_grid import save_grid
 
         out = Path(args.out or f"{args.id}-samples.png")
         save_grid(samples, out, nrow=args.nrow)

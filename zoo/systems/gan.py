@@ -229,7 +229,7 @@ class GANSystem(pl.LightningModule):
 
     def log_samples(self) -> None:
         """A grid of fixed-seed samples, as uint8 RGB, to the logger (W&B ``samples``) and the run folder."""
-        from zoo.images import make_grid, save_grid
+        from zoo.image_grid import make_grid, save_grid
 
         images = self.sample_grid()
         nrow = math.ceil(math.sqrt(len(images)))
