@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="sampling temperature stored with the model (1: the MOSES AAE's multinomial sampling)")
     parser.add_argument("--temperature-table", action="store_true",
                         help=f"also measure temperatures {TEMPERATURES} on training molecules for the card's notes")
+    parser.add_argument("--budget-note", default="wall-clock budget of the recipe (max_time), one thread",
+                        help="how the run's length was set, in words, for the card")
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--baseline-only", action="store_true",
                         help=f"only compute the real-molecule baseline into {BASELINE_FILE} (reused when present)")
@@ -182,7 +184,7 @@ def main(argv: list[str] | None = None) -> None:
         "license": "apache-2.0",
         "dataset_license": "MOSES (Polykovskiy et al. 2020), MIT",
         "tags": ["aae", "adversarial-autoencoder", "smiles", "moses", "molecules", "generative"],
-        "training": training_meta(facts, RECIPE, "wall-clock budget of the recipe (max_time), one thread"),
+        "training": training_meta(facts, RECIPE, args.budget_note),
         "notes": ("Follows the MOSES AAE (moses/aae/config.py, trainer.py): bidirectional encoder, autoregressive "
                   "decoder given z at every step and as its initial state, N(0, I) prior, latent discriminator "
                   "640-256, Adam 1e-3, and MOSES' step (one autoencoder update on reconstruction + regularisation, "
