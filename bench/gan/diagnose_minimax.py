@@ -1,19 +1,21 @@
 """Why the minimax GAN does not train: D(x), D(G(z)), the generator's loss and the gradient reaching it, per step.
 
-    OMP_NUM_THREADS=1 ZOO_DATA_ROOT=/work/shared/data python bench/gan/diagnose_minimax.py --steps 300
+    OMP_NUM_THREADS=1 python -m bench.gan.diagnose_minimax --steps 300
 
-Trains the shipped DCGAN-28 pair (recipes/gan/gan-mnist.yaml: generator base 32, BatchNorm discriminator base 64,
-Adam 2e-4 (0.5, 0.999), batch 64, k = 1) for a few hundred steps from one seed, once per variant:
+Trains the DCGAN-28 pair of the first gan-mnist and its siblings (generator base 32, BatchNorm discriminator base
+64, Adam 2e-4 (0.5, 0.999), batch 64, k = 1) for a few hundred steps from one seed, once per variant:
 
 - ``non_saturating``: Goodfellow et al. 2014 sec. 3, -log D(G(z)) (the sibling that trains);
 - ``minimax``: log(1 - D(G(z))), the shipped gan-mnist;
-- ``minimax+<fix>``: the same minimax generator loss with one of the discriminator-side fixes of
-  :class:`zoo.systems.gan.GANSystem` (``instance_noise``, ``lr_d``, ``spectral_norm`` ...).
+- ``minimax+<fix>``: the same minimax generator loss with one discriminator-side fix: instance noise
+  (:class:`zoo.systems.gan.GANSystem` ``instance_noise``), a lower ``lr_d``, or spectral normalisation
+  (:class:`zoo.models.dcgan.DCGANDiscriminator` ``spectral_norm``, with or without BatchNorm).
 
 Each step logs the mean probabilities sigma(D(x)) and sigma(D(G(z))) of the critic step, the generator loss and
 the L2 norm of the gradient of that loss over all generator parameters (before Adam rescales it), and the L2
 norm of dL_G/dD(G(z)) per sample (how much signal the loss passes back at all). Writes
-``bench/gan/results/minimax-diagnosis.csv`` and ``.png`` and a sample grid per variant.
+``bench/gan/results/minimax-diagnosis.csv`` and ``.png`` (the curves) and ``minimax-diagnosis-grid.png``: one
+row per variant, in the order above, of the 16 samples of seed 0 after the last step.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from pathlib import Path
 import torch
 
 from zoo.data.images import load_mnist_images, to_unit_range
+from zoo.image_grid import save_grid
 from zoo.systems.gan import GAN
 
 RESULTS = Path(__file__).resolve().parent / "results"
+SAMPLES = 16  # images per variant in the samples figure
 FIELDS = ("variant", "step", "d_real", "d_fake", "g_loss", "g_grad_norm", "score_grad_norm")
 
 VARIANTS: dict[str, dict] = {
@@ -54,7 +58,7 @@ def grad_norm(params) -> float:
     return torch.sqrt(sum((p.grad.detach() ** 2).sum() for p in params if p.grad is not None)).item()
 
 
-def run(name: str, options: dict, images: torch.Tensor, steps: int, seed: int) -> list[dict]:
+def run(name: str, options: dict, images: torch.Tensor, steps: int, seed: int) -> tuple[list[dict], torch.Tensor]:
     torch.manual_seed(seed)
     system = build(options)
     opt_g, opt_d = system.configure_optimizers()
@@ -86,10 +90,7 @@ def run(name: str, options: dict, images: torch.Tensor, steps: int, seed: int) -
         opt_g.step()
         opt_d.zero_grad(set_to_none=True)  # the generator step left gradients in D; D's next step clears them
         system.generator_steps += 1
-    system.net.eval()
-    from zoo.images import save_grid
-    save_grid(system.net.sample(64, seed=0), str(RESULTS / f"minimax-diagnosis-{name.replace('/', '_')}.png"), 8)
-    return rows
+    return rows, system.net.eval().sample(SAMPLES, seed=0)
 
 
 def plot(rows: list[dict], path: Path) -> None:
@@ -130,10 +131,12 @@ def main() -> None:
     images = load_mnist_images(None, "train")
     if args.steps * 64 > len(images):
         sys.exit(f"--steps {args.steps} needs more than one epoch of MNIST; use at most {len(images) // 64}")
-    rows = []
+    rows, samples = [], []
     for name in args.variants:
         start = time.time()
-        rows += run(name, VARIANTS[name], images, args.steps, args.seed)
+        variant_rows, variant_samples = run(name, VARIANTS[name], images, args.steps, args.seed)
+        rows += variant_rows
+        samples.append(variant_samples)
         last = [r for r in rows if r["variant"] == name][-20:]
         print(f"{name}: {args.steps / (time.time() - start):.1f} steps/s; last 20 steps mean "
               + ", ".join(f"{k} {sum(r[k] for r in last) / len(last):.4g}" for k in FIELDS[2:]), flush=True)
@@ -143,7 +146,8 @@ def main() -> None:
         writer.writeheader()
         writer.writerows(rows)
     plot(rows, out.with_suffix(".png"))
-    print(f"wrote {out.with_suffix('.csv')} and {out.with_suffix('.png')}")
+    save_grid(torch.cat(samples), f"{out}-grid.png", SAMPLES)
+    print(f"wrote {out.with_suffix('.csv')}, {out.with_suffix('.png')} and {out}-grid.png")
 
 
 if __name__ == "__main__":
