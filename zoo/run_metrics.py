@@ -30,7 +30,8 @@ METRICS_NAME = "metrics.csv"
 MAX_POINTS = 300
 _BLOCK = 32768
 _HEADER = 7  # ":W&B" + 2-byte magic + 1-byte version, then records with 7-byte headers
-_SKIP = {"epoch", "trainer/global_step", "_step", "_runtime", "_timestamp"}
+_SKIP = {"epoch", "trainer/global_step", "_step", "_runtime", "_timestamp",
+         "train/generator_steps", "train/critic_steps", "train/cpu_minutes"}  # counters, not curves
 
 
 class Point(NamedTuple):
@@ -67,6 +68,9 @@ def _wandb_records(path: Path) -> Iterator[bytes]:
             pending = b""
 
 
+METRIC_SPLITS = ("train", "val", "test")  # what a curve shows: the run's logged metrics, not its media
+
+
 def metrics_from_wandb(run_dir: str | Path) -> list[Point]:
     """Every numeric value logged by the W&B run(s) under ``run_dir`` (a resumed run has several files; a later
     value for the same step and metric replaces an earlier one)."""
@@ -95,7 +99,7 @@ def _points(row: dict[str, str]) -> Iterator[Point]:
         return
     epoch = row.get("epoch")
     for key, text in row.items():
-        if key in _SKIP:
+        if key in _SKIP or key.split("/")[0] not in METRIC_SPLITS:  # e.g. samples/width of a logged image
             continue
         try:
             value = json.loads(text)
