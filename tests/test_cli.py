@@ -112,4 +112,4 @@ def test_a_closed_pipe_is_not_an_error():
     import sys
 
     out = subprocess.run(f"{sys.executable} -m zoo.cli list | head -1", shell=True, capture_output=True, text=True)
-    assert out.stdout.startswith("  id") and "error" not in out.stderr
+    assert out.stdout.lstrip().startswith("id") and "error" not in out.stderr
