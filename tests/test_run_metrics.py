@@ -16,10 +16,10 @@ from zoo.run_metrics import (
 
 
 def test_history_is_read_back_across_blocks_and_resumed_files(tmp_path):
-    long_name = "x" * 40000  # one record longer than a block: FIRST, MIDDLE, LAST pieces
+    long_name = "train/" + "x" * 40000  # one record longer than a block: FIRST, MIDDLE, LAST pieces
     write_wandb_file(tmp_path / "wandb/offline-run-1/run-a.wandb",
                 [history(s, **{"train/loss": 1.0 / (s + 1)}) for s in range(0, 2000, 10)]
-                + [history(5, **{long_name: 2.0})])
+                + [history(5, **{long_name: 2.0, "samples/count": 1, "train/generator_steps": 7})])
     write_wandb_file(tmp_path / "wandb/offline-run-1-1/run-a.wandb", [history(1990, **{"train/loss": 9.0})])
     points = metrics_from_wandb(tmp_path)
     loss = [p for p in points if p.metric == "train/loss"]
@@ -28,6 +28,8 @@ def test_history_is_read_back_across_blocks_and_resumed_files(tmp_path):
     assert loss[3] == Point(30, 3, "train/loss", pytest.approx(1 / 31))
     assert [p.value for p in points if p.metric == long_name] == [2.0]
     assert not any(p.metric in ("epoch", "_runtime", "trainer/global_step") for p in points)
+    # a curve shows metrics, not an image's fields or step counters
+    assert not any(p.metric in ("samples/count", "train/generator_steps") for p in points)
 
 
 def test_a_run_without_wandb_files_says_why(tmp_path):
