@@ -76,13 +76,9 @@ def _wandb_id(run_dir: Path) -> str | None:
 
 def load_net(checkpoint: Path):
     """The trained ``nn.Module`` (``net``) of a zoo recipe's Lightning checkpoint, in eval mode."""
-    from zoo.export import read_lightning_checkpoint
-    from zoo.registry import create_model
+    from zoo.export import load_trained_net
 
-    architecture, model_args, state = read_lightning_checkpoint(checkpoint)
-    net = create_model(architecture, **model_args)
-    net.load_state_dict(state)
-    return net.eval()
+    return load_trained_net(checkpoint)[0]
 
 
 def checkpoint_epoch(path: Path) -> int:

@@ -109,7 +109,8 @@ def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
     return cfg
 
 
-def export_checkpoint(ckpt_path: str | Path, meta: dict[str, Any]) -> PretrainedCfg:
+def load_trained_net(ckpt_path: str | Path) -> tuple[nn.Module, str, dict[str, Any]]:
+    """The trained ``net`` of a zoo recipe's Lightning checkpoint, in eval mode, with its architecture and args."""
     architecture, model_args, state = read_lightning_checkpoint(ckpt_path)
     try:
         net = create_model(architecture, **model_args)
@@ -118,4 +119,9 @@ def export_checkpoint(ckpt_path: str | Path, meta: dict[str, Any]) -> Pretrained
         first = first_line(err)
         raise ExportError(f"{ckpt_path}: its weights do not build {architecture!r} with its model_args ({first})"
                           ) from err
-    return export_module(net.eval(), architecture, model_args, meta)
+    return net.eval(), architecture, model_args
+
+
+def export_checkpoint(ckpt_path: str | Path, meta: dict[str, Any]) -> PretrainedCfg:
+    net, architecture, model_args = load_trained_net(ckpt_path)
+    return export_module(net, architecture, model_args, meta)

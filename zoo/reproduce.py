@@ -52,8 +52,8 @@ def reproduce(model_id: str, extra: Sequence[str] = (), *, data_root: str | None
               cpu_minutes: float | None = None, fresh: bool = False, export: bool = False) -> Reproduction:
     """Train ``model_id``'s card recipe (plus ``extra`` LightningCLI options) and evaluate it; see the module."""
     from zoo.evaluation import get_evaluator
-    from zoo.export import export_checkpoint, read_lightning_checkpoint
-    from zoo.registry import create_model, get_pretrained_cfg
+    from zoo.export import export_checkpoint, load_trained_net
+    from zoo.registry import get_pretrained_cfg
 
     cfg = get_pretrained_cfg(model_id)
     recipe, overrides = card_command(cfg.recipe or "")
@@ -66,10 +66,8 @@ def reproduce(model_id: str, extra: Sequence[str] = (), *, data_root: str | None
         overrides.append(f"--data.init_args.root={data_root}")
     run = fit(recipe, overrides, fresh=fresh, device=device, precision=precision, max_minutes=max_minutes,
               cpu_minutes=cpu_minutes, runs_dir=REPRODUCE_RUNS)
-    architecture, model_args, state = read_lightning_checkpoint(run.last_checkpoint)
-    net = create_model(architecture, **model_args)
-    net.load_state_dict(state, strict=True)
-    now = get_evaluator(cfg.evaluator)(net.eval(), cfg, root=data_root)
+    net, _, _ = load_trained_net(run.last_checkpoint)
+    now = get_evaluator(cfg.evaluator)(net, cfg, root=data_root)
     result = Reproduction(
         model_id=model_id, run_dir=run.dir, recipe=recipe, overrides=overrides, now=dict(now),
         card={m.name: m.value for m in cfg.metrics}, paper={p.name: p.value for p in cfg.paper_results},

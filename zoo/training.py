@@ -52,6 +52,7 @@ from lightning.pytorch.cli import LightningCLI
 RUN_ID_FILE = "wandb_run_id"
 LOCK_FILE = ".lock"
 RUNS_DIR = "runs"
+CHECKPOINTS = "checkpoints"  # <run>/checkpoints: every ModelCheckpoint of a run writes here
 _RUN_ID = re.compile(r"^[a-z0-9]{1,64}$")
 _RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 DEVICES = {"auto": "auto", "cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "mps": "mps"}
@@ -118,10 +119,10 @@ def run_name_of(recipe: Path) -> str:
     return "/".join(parts[parts.index("recipes") + 1:]) if "recipes" in parts else recipe.stem
 
 
-def config_hash(recipe: Path, overrides: Sequence[str], settings: dict[str, Any] | None = None) -> str:
-    """12 hex digits identifying a configuration: the recipe's parsed content, the overrides in order, and the
-    path's own settings (device, precision, budgets). Comments and formatting of the recipe do not count."""
-    content = yaml.safe_load(recipe.read_text())
+def config_hash(content: dict, overrides: Sequence[str], settings: dict[str, Any] | None = None) -> str:
+    """12 hex digits identifying a configuration: the recipe's parsed ``content`` (:func:`check_recipe`), the
+    overrides in order, and the path's own settings (device, precision, budgets). Comments and formatting of the
+    recipe do not count."""
     payload = json.dumps({"recipe": content, "overrides": list(overrides), "settings": settings or {}},
                          sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
@@ -153,7 +154,7 @@ def _override(overrides: Sequence[str], key: str) -> str | None:
 
 
 def resolve_run_dir(recipe: Path, overrides: Sequence[str], run_name: str | None,
-                    settings: dict[str, Any], runs_dir: str | Path = RUNS_DIR) -> Path:
+                    settings: dict[str, Any], runs_dir: str | Path = RUNS_DIR, content: dict | None = None) -> Path:
     """The run folder: ``--trainer.default_root_dir`` if given, else ``runs/<recipe>/<run_name or hash>``."""
     explicit = _override(overrides, "trainer.default_root_dir")
     if explicit:
@@ -161,7 +162,15 @@ def resolve_run_dir(recipe: Path, overrides: Sequence[str], run_name: str | None
     if run_name is not None and not _RUN_NAME.match(run_name):
         raise TrainingError(f"run name {run_name!r} must be letters, digits, '.', '_' or '-' (at most 100, "
                             "not starting with a dot); it names a folder under runs/<recipe>/")
-    return Path(runs_dir) / run_name_of(recipe) / (run_name or config_hash(recipe, overrides, settings))
+    if run_name:
+        return Path(runs_dir) / run_name_of(recipe) / run_name
+    content = check_recipe(recipe) if content is None else content
+    return Path(runs_dir) / run_name_of(recipe) / config_hash(content, overrides, settings)
+
+
+def last_checkpoint(run_dir: Path) -> Path:
+    """Where a run keeps the checkpoint it resumes from."""
+    return run_dir / CHECKPOINTS / "last.ckpt"
 
 
 def move_aside(run_dir: Path) -> Path | None:
@@ -228,12 +237,12 @@ class ZooCLI(LightningCLI):
         callbacks = list(trainer_cfg.get("callbacks") or []) + self.extra_callbacks
         for c in callbacks:  # a recipe's own checkpoints go in the run folder too, where resuming looks
             if isinstance(c, ModelCheckpoint) and c.dirpath is None:
-                c.dirpath = str(run_dir / "checkpoints")
+                c.dirpath = str(run_dir / CHECKPOINTS)
         checkpointing = trainer_cfg.get("enable_checkpointing") is not False
         if checkpointing and not any(isinstance(c, ModelCheckpoint) for c in callbacks):
             # save_top_k=1 without a monitor keeps the latest epoch; Lightning 2.6 writes last.ckpt only
             # alongside a top-k save, so save_top_k=0 would leave nothing to resume from mid-run.
-            callbacks.append(ModelCheckpoint(dirpath=run_dir / "checkpoints", save_last=True, save_top_k=1))
+            callbacks.append(ModelCheckpoint(dirpath=run_dir / CHECKPOINTS, save_last=True, save_top_k=1))
         if not any(isinstance(c, NonFiniteLossGuard) for c in callbacks):
             callbacks.append(NonFiniteLossGuard())
         kwargs["callbacks"] = callbacks
@@ -293,7 +302,7 @@ class Run:
 
     @property
     def last_checkpoint(self) -> Path:
-        return self.dir / "checkpoints" / "last.ckpt"
+        return last_checkpoint(self.dir)
 
     @property
     def trainer(self) -> Trainer:
@@ -326,7 +335,8 @@ def _describe(run: Run, cli_config: Any, device: str, precision: str) -> list[st
     if run.resumed_from is not None:
         import torch
 
-        state = torch.load(run.resumed_from, map_location="cpu", weights_only=True)
+        # mmap: only the two counters are read here; Lightning reads the whole file when it restores
+        state = torch.load(run.resumed_from, map_location="cpu", weights_only=True, mmap=True)
         status = f"resuming from {run.resumed_from} (epoch {state.get('epoch', '?')}, step {state.get('global_step', '?')})"
     else:
         status = "new run"
@@ -351,13 +361,13 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     run id and the reproducing command.
     """
     recipe = Path(recipe)
-    check_recipe(recipe)
+    content = check_recipe(recipe)
     overrides = list(overrides)
     settings = {"device": device, "precision": precision, "max_minutes": max_minutes, "cpu_minutes": cpu_minutes,
                 "compile": compile or None}
     args_from_settings = _settings_overrides(device, precision, max_minutes)
     run_dir = resolve_run_dir(recipe, overrides, run_name, {k: v for k, v in settings.items() if v is not None},
-                              runs_dir)
+                              runs_dir, content)
     meta = _read_meta(export_meta)
     moved = move_aside(run_dir) if fresh and _is_rank_zero() else None
     extra = list(callbacks)
@@ -373,7 +383,7 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     ckpt_override = _override(overrides, "ckpt_path")
     overrides = _without(overrides, "ckpt_path")
     with run_lock(run_dir):
-        last = run_dir / "checkpoints" / "last.ckpt"
+        last = last_checkpoint(run_dir)
         resumed_from = Path(ckpt_override) if ckpt_override else (last if last.is_file() else None)
         args = ["--config", str(recipe)]
         if not _override(overrides, "trainer.default_root_dir"):

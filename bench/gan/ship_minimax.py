@@ -20,9 +20,8 @@ from pathlib import Path
 import torch
 
 from bench.gan.shipping import build_meta, dump, epochs_seen, measure, recipe_batch_size
-from zoo.export import read_lightning_checkpoint
+from zoo.export import load_trained_net
 from zoo.hub import sha256_file
-from zoo.registry import create_model
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MODEL_ID = "gan-mnist"
@@ -73,17 +72,15 @@ def main() -> None:
     if not ckpt_path.is_file():
         sys.exit(f"no {ckpt_path}: train first (zoo train recipes/gan/gan-mnist.yaml "
                  f"--trainer.default_root_dir={run})")
-    architecture, model_args, state = read_lightning_checkpoint(ckpt_path)
-    net = create_model(architecture, **model_args)
-    net.load_state_dict(state)
-    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=False)
+    net = load_trained_net(ckpt_path)[0]
+    ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True, mmap=True)  # counters only; plain types
     digest = sha256_file(ckpt_path)
     record_path = RESULTS / "gan-mnist-v2.json"
     record = json.loads(record_path.read_text()) if record_path.is_file() else {}
     if args.reuse_scores and record.get("ckpt_sha256") == digest:
         scores = record["scores"]
     else:
-        scores = measure(net.eval(), MODEL_ID)
+        scores = measure(net, MODEL_ID)
     steps = ckpt.get("gan_steps", {})
     seconds = ckpt.get("callbacks", {}).get("Timer", {}).get("time_elapsed", {}).get("train")
     wandb_id = (run / "wandb_run_id").read_text().strip() if (run / "wandb_run_id").is_file() else None
