@@ -35,6 +35,7 @@ from typing import Any, Callable
 
 import torch
 import torch.nn.functional as F
+from lightning.pytorch import Callback
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -214,28 +215,22 @@ def _sync(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-class WindowTimer:
+class WindowTimer(Callback):
     """A Lightning callback timing batches ``warmup .. warmup + steps`` and then stopping the run."""
 
-    def __new__(cls, *args, **kwargs):
-        from lightning.pytorch import Callback
+    def __init__(self, warmup: int, steps: int):
+        self.warmup, self.steps, self.seen = warmup, steps, 0
+        self.t0 = self.t1 = None
 
-        class _Timer(Callback):
-            def __init__(self, warmup: int, steps: int):
-                self.warmup, self.steps, self.seen = warmup, steps, 0
-                self.t0 = self.t1 = None
-
-            def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
-                if self.seen == self.warmup:
-                    _sync(pl_module.device)
-                    self.t0 = CLOCK()
-                elif self.seen == self.warmup + self.steps:
-                    _sync(pl_module.device)
-                    self.t1 = CLOCK()
-                    trainer.should_stop = True  # this batch still runs, outside the window
-                self.seen += 1
-
-        return _Timer(*args, **kwargs)
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        if self.seen == self.warmup:
+            _sync(pl_module.device)
+            self.t0 = CLOCK()
+        elif self.seen == self.warmup + self.steps:
+            _sync(pl_module.device)
+            self.t1 = CLOCK()
+            trainer.should_stop = True  # this batch still runs, outside the window
+        self.seen += 1
 
 
 def _looping(iterable_factory: Callable):

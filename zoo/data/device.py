@@ -120,6 +120,7 @@ class DeviceGraphLoader:
         self.cat_dims = {k: whole.__cat_dim__(k, whole[k]) for k in self.keys if torch.is_tensor(whole[k])}
         self.slices = {k: whole._slice_dict[k].long() for k in self.keys}  # (G + 1) offsets, on the CPU
         self.incs = {k: torch.as_tensor(whole._inc_dict[k]) for k in self.keys}  # per-graph increments
+        self.node_slices = self.slices[self._node_key()]
         rank, world = _rank_and_world()
         self.index = _EpochIndex(self.num_graphs, batch_size, shuffle, drop_last, seed, rank, world)
 
@@ -134,7 +135,7 @@ class DeviceGraphLoader:
         """The ``Batch`` of graphs ``graph_ids`` (CPU long tensor), equal to PyG's collation of those graphs."""
         from torch_geometric.data import Batch
 
-        node_counts = self.slices[self._node_key()][graph_ids + 1] - self.slices[self._node_key()][graph_ids]
+        node_counts = self.node_slices[graph_ids + 1] - self.node_slices[graph_ids]
         new_node_offsets = torch.cumsum(node_counts, 0) - node_counts
         out: dict[str, Any] = {}
         for key in self.keys:
