@@ -4,6 +4,7 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from torch.utils.data import DataLoader
 
+from zoo.callbacks import NonFiniteLossGuard
 from zoo.systems.gan import GAN, LSGAN, NSGAN, WGAN, WGANGP, GANSystem, HingeGAN, NonFiniteLossError
 
 TINY = {"model_args": {"image_size": 28, "channels": 1, "latent_dim": 8, "base_width": 4},
@@ -71,8 +72,8 @@ def test_non_finite_loss_stops_with_a_clear_message_and_keeps_the_last_checkpoin
     real_forward = system.critic.forward
     monkeypatch.setattr(system.critic, "forward", lambda x: real_forward(x) * float("nan"))
     ckpt2 = ModelCheckpoint(dirpath=tmp_path / "checkpoints", save_last=True, save_top_k=0)
-    with pytest.raises(NonFiniteLossError, match="last good checkpoint"):
-        fit(system, 2, tmp_path, max_epochs=2, enable_checkpointing=True, callbacks=[ckpt2])
+    with pytest.raises(NonFiniteLossError, match="last good checkpoint"):  # the guard every zoo train run has
+        fit(system, 2, tmp_path, max_epochs=2, enable_checkpointing=True, callbacks=[ckpt2, NonFiniteLossGuard()])
     assert last.read_bytes() == good
     state = torch.load(last, weights_only=True)["state_dict"]
     assert all(torch.isfinite(v).all() for k, v in state.items() if k.startswith("net."))

@@ -24,7 +24,8 @@ Step counting: in manual optimisation Lightning's ``trainer.global_step`` counts
 therefore set by ``max_epochs`` or ``max_time``; the logged ``train/generator_steps`` and
 ``train/critic_steps`` say what happened.
 
-A non-finite loss stops training with :class:`NonFiniteLossError` before any weight is updated with it;
+A non-finite loss stops training with :class:`NonFiniteLossError` before any weight is updated with it (the
+shared :class:`zoo.callbacks.NonFiniteLossGuard` that ``zoo train`` adds to every run, checked in both steps);
 the checkpoints written so far (``last.ckpt`` of the last finished epoch) are left untouched.
 """
 
@@ -134,14 +135,6 @@ class GANSystem(pl.LightningModule):
         sigma = self.instance_noise_std()
         return images + sigma * torch.randn_like(images) if sigma > 0 else images
 
-    def _check_finite(self, name: str, value: Tensor) -> None:
-        if not torch.isfinite(value):
-            raise NonFiniteLossError(
-                f"the {name} loss is {value.item()} at epoch {self.current_epoch}, generator step "
-                f"{self.generator_steps}, critic step {self.critic_steps}; training stopped before using it. "
-                "The last good checkpoint (the run's checkpoints/last.ckpt of the last finished epoch) is kept. "
-                "Lower the learning rates, check the data range ([-1, 1]), or use a more stable loss.")
-
     def critic_step(self, real: Tensor) -> dict[str, Tensor]:
         opt_d = self.optimizers()[1]
         with torch.no_grad():
@@ -154,7 +147,6 @@ class GANSystem(pl.LightningModule):
             penalty = gradient_penalty(self.critic, real, fake)
             logs["train/gradient_penalty"] = penalty
             loss = adversarial + self.hparams.gp_weight * penalty
-        self._check_finite("critic", loss)
         opt_d.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         opt_d.step()
@@ -171,7 +163,6 @@ class GANSystem(pl.LightningModule):
         opt_g = self.optimizers()[0]
         self.toggle_optimizer(opt_g)  # the critic's weights need no gradients here
         loss = self.loss_fns.generator(self.critic(self.perturb(self.net(self._noise(batch_size)))))
-        self._check_finite("generator", loss)
         opt_g.zero_grad(set_to_none=True)
         self.manual_backward(loss)
         opt_g.step()
