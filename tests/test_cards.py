@@ -129,3 +129,11 @@ def test_a_config_json_that_disagrees_with_its_entry_is_stale_and_rewritten_but_
     with pytest.raises(ValueError, match="name different model_args.*re-export"):
         write_cards()
     assert read_config(folder)["model_args"] == args
+
+
+def test_a_training_fact_that_was_not_recorded_says_so_rather_than_none():
+    import dataclasses
+
+    cfg = get_pretrained_cfg("gcn-cora")
+    card = render_card(dataclasses.replace(cfg, training={**cfg.training, "wandb_run_id": None}))
+    assert "- wandb run id: not recorded" in card and "None" not in card.split("## Training")[-1].split("##")[0]

@@ -125,7 +125,8 @@ def _protocol(cfg: PretrainedCfg) -> str:
 def _training(cfg: PretrainedCfg) -> str:
     if not cfg.training:
         return "Not recorded."
-    return "\n".join(f"- {key.replace('_', ' ')}: {value}" for key, value in sorted(cfg.training.items()))
+    return "\n".join(f"- {key.replace('_', ' ')}: {'not recorded' if value is None else value}"
+                     for key, value in sorted(cfg.training.items()))
 
 
 def _samples(cfg: PretrainedCfg) -> str:
