@@ -143,6 +143,18 @@ def test_the_header_says_what_the_run_is_and_no_noise_is_printed(in_tmp, capfd):
         assert noise not in text, noise
 
 
+def test_a_resumed_run_says_its_weights_come_from_the_checkpoint(in_tmp, capfd):
+    from zoo.cli import main
+
+    assert main(["train", str(GCN), "--trainer.max_epochs=1", "--run-name", "twice", *QUIET]) == 0
+    capfd.readouterr()
+    assert main(["train", str(GCN), "--trainer.max_epochs=2", "--run-name", "twice", *QUIET]) == 0
+    out = capfd.readouterr()
+    text = out.out + out.err
+    assert "zoo train: resuming from" in text
+    assert "init weights: the checkpoint it resumes (the run started from random" in text
+
+
 def test_train_help_lists_the_run_options(capsys):
     from zoo.cli import main
 

@@ -341,7 +341,9 @@ def _describe(run: Run, cli_config: Any, device: str, precision: str) -> list[st
     else:
         status = "new run"
     lines = [f"zoo train: {status}", f"  run folder: {run.dir}  (rerun the same command to resume; --fresh restarts)"]
-    lines.append(f"  init weights: {'zoo id ' + init_from if init_from else 'random (from scratch)'}")
+    start = 'zoo id ' + init_from if init_from else 'random (from scratch)'
+    lines.append(f"  init weights: {start}" if run.resumed_from is None
+                 else f"  init weights: the checkpoint it resumes (the run started from {start})")
     lines.append(f"  device: {device}, precision: {precision}")
     mode = wandb_mode()
     lines.append(f"  W&B: {mode}" + (f", run id {run.wandb_run_id}" if run.wandb_run_id else "")
