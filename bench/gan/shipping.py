@@ -1,4 +1,4 @@
-"""The GAN cards: the FID protocol, the card fields of each id, and the export step.
+"""The GAN cards: the FID protocol, the measured fields of each id's card, and the export step.
 
 Used by ``python -m bench.device.import_results`` (runs of ``zoo train`` on a GPU) and
 ``python -m bench.gan.cache_real_features``. Every number written here is measured by :func:`measure` on the
@@ -14,6 +14,7 @@ from typing import Any
 
 from torch import nn
 
+from bench.card_fields import card_fields, card_text
 from zoo.evaluation.gan import datamodule_for
 from zoo.metrics.fid import evaluate_generator, protocol
 
@@ -27,54 +28,30 @@ FID_PROTOCOLS = {
     "celeba": {"folder": "celeba/img_align_celeba", "image_size": 64, "crop_size": 108, "split": "train",
                "n_real": N_REAL, "n_fake": N_FAKE, "seed": SEED},
 }
-REAL_SET_TEXT = {
-    "mnist": f"the first {N_REAL:,} images of the MNIST test split",
-    "celeba": f"the first {N_REAL:,} faces (sorted by file name) of the 6,000-image CelebA subset, center crop "
-              "108 px, bicubic resize to 64x64; these faces are also in the training set (the subset has no "
-              "held-out split)",
-}
+# The GAN ids; their card fields (method, paper, Lucic et al.'s FIDs, dataset text ...) are in
+# bench/card_fields.yaml. The FID protocol is chosen by the id's dataset suffix (-mnist, -celeba).
+GAN_IDS = ("gan-mnist", "nsgan-mnist", "lsgan-mnist", "hinge-gan-mnist", "wgan-mnist", "wgan-gp-mnist",
+           "wgan-gp-celeba")
+METHODS = GAN_IDS  # the name bench/device/import_results.py tests membership with
 
-LUCIC = "Lucic et al. 2018, 'Are GANs Created Equal?'"
-GOODFELLOW = "Goodfellow et al., 'Generative Adversarial Nets', NeurIPS 2014"
 
-METHODS: dict[str, dict[str, Any]] = {
-    "gan-mnist": {"method": "GAN (minimax loss)", "paper": GOODFELLOW, "dataset": "mnist",
-                  "lucic": ("MM GAN", 9.8)},
-    "nsgan-mnist": {"method": "GAN (non-saturating loss)", "paper": GOODFELLOW, "dataset": "mnist",
-                    "lucic": ("NS GAN", 6.8)},
-    "lsgan-mnist": {"method": "LSGAN", "dataset": "mnist", "lucic": ("LSGAN", 7.8),
-                    "paper": "Mao et al., 'Least Squares Generative Adversarial Networks', ICCV 2017"},
-    "hinge-gan-mnist": {"method": "GAN (hinge loss)", "dataset": "mnist", "lucic": None,
-                        "paper": "Lim & Ye, 'Geometric GAN', 2017; Miyato et al., 'Spectral Normalization for "
-                                 "Generative Adversarial Networks', ICLR 2018 (hinge loss)"},
-    "wgan-mnist": {"method": "WGAN (weight clipping)", "dataset": "mnist", "lucic": ("WGAN", 6.7),
-                   "paper": "Arjovsky, Chintala & Bottou, 'Wasserstein GAN', ICML 2017"},
-    "wgan-gp-mnist": {"method": "WGAN-GP", "dataset": "mnist", "lucic": ("WGAN GP", 20.3),
-                      "paper": "Gulrajani et al., 'Improved Training of Wasserstein GANs', NeurIPS 2017"},
-    "wgan-gp-celeba": {"method": "WGAN-GP", "dataset": "celeba", "lucic": ("WGAN GP", 30.3, 1.0),
-                       "paper": "Gulrajani et al., 'Improved Training of Wasserstein GANs', NeurIPS 2017"},
-}
+def kind_of(model_id: str) -> str:
+    """``"mnist"`` or ``"celeba"``: the key of the id's FID protocol."""
+    return model_id.rsplit("-", 1)[1]
 
-RECIPE_OF = {i: f"recipes/gan/{i}.yaml" for i in METHODS if i.endswith("-mnist")}
+
+RECIPE_OF = {i: f"recipes/gan/{i}.yaml" for i in GAN_IDS if i.endswith("-mnist")}
 RECIPE_OF["wgan-gp-celeba"] = "recipes/wgan-gp/celeba.yaml"
 
 
 def measure(net: nn.Module, model_id: str, root: str | None = None, log=None) -> dict[str, float]:
     """FID/KID of ``net`` with the card's protocol (the same code path as ``zoo eval``)."""
-    p = FID_PROTOCOLS[METHODS[model_id]["dataset"]]
+    p = FID_PROTOCOLS[kind_of(model_id)]
     start = time.time()
     scores = evaluate_generator(net, datamodule_for(p, root), n_fake=p["n_fake"], n_real=p["n_real"],
                                 seed=p["seed"], split=p["split"], log=log)
     scores["seconds"] = time.time() - start
     return scores
-
-
-FLOOR_TEXT = {
-    "mnist": f"real images in place of generated ones: MNIST train[:{N_FAKE}] vs the same test[:{N_REAL}] "
-             "(the floor of this protocol; bench/gan/shipping.py real_floor)",
-    "celeba": f"real images in place of generated ones: CelebA faces [{N_REAL}:{N_REAL + N_FAKE}] vs the same "
-              f"[:{N_REAL}] (the floor of this protocol; bench/gan/shipping.py real_floor)",
-}
 
 
 def real_floor(kind: str, root: str | None = None) -> dict[str, float]:
@@ -106,17 +83,17 @@ def real_floor(kind: str, root: str | None = None) -> dict[str, float]:
 
 def cached_floor(model_id: str) -> dict[str, float] | None:
     """The floor of ``model_id``'s protocol if ``real_floor`` has been computed, else None."""
-    path = Path(__file__).resolve().parent / "results" / f"floor-{METHODS[model_id]['dataset']}.json"
+    path = Path(__file__).resolve().parent / "results" / f"floor-{kind_of(model_id)}.json"
     return json.loads(path.read_text()) if path.is_file() else None
 
 
 def build_meta(model_id: str, scores: dict[str, float], training: dict[str, Any], recipe_command: str,
                notes: str) -> dict[str, Any]:
-    info = METHODS[model_id]
     floor = cached_floor(model_id)
-    kind = info["dataset"]
+    kind = kind_of(model_id)
     p = FID_PROTOCOLS[kind]
-    text = protocol(p["n_real"], p["n_fake"], REAL_SET_TEXT[kind], p["seed"], KID_SUBSET)
+    text = protocol(p["n_real"], p["n_fake"], card_text(model_id, "real_set", n_real=p["n_real"]), p["seed"],
+                    KID_SUBSET)
     eval_cmd = f"zoo eval {model_id}"
     metrics = [
         {"name": "fid", "value": round(scores["fid"], 3), "unit": "", "split": p["split"], "protocol": text,
@@ -125,41 +102,23 @@ def build_meta(model_id: str, scores: dict[str, float], training: dict[str, Any]
          "std": round(scores["kid_std"], 5), "protocol": text + " KID std is over the subsets.",
          "command": eval_cmd, "higher_is_better": False},
     ]
-    paper_results = []
-    if info["lucic"]:
-        name, value, *std = info["lucic"]
-        data = "MNIST" if kind == "mnist" else "CelebA 64x64 (full dataset)"
-        paper_results.append({"name": "fid", "value": value, "std": std[0] if std else None, "citation": LUCIC,
-                              "note": f"{name}, {data}: best FID of a large hyper-parameter search, 10k samples, "
-                                      "their architecture; not directly comparable with our small-N protocol"})
     baselines = []
     if floor:
+        floor_text = card_text(model_id, "floor", n_real=p["n_real"], n_fake=p["n_fake"],
+                               n_real_plus_fake=p["n_real"] + p["n_fake"])
         baselines.append({"name": "fid", "value": round(floor["fid"], 3), "citation": "ours, real data",
-                          "note": FLOOR_TEXT[kind]})
+                          "note": floor_text})
         baselines.append({"name": "kid", "value": round(floor["kid"], 5), "citation": "ours, real data",
-                          "note": FLOOR_TEXT[kind]})
-    mnist = kind == "mnist"
+                          "note": floor_text})
     return {
+        **card_fields(model_id),
         "id": model_id,
-        "method": info["method"],
-        "paper": info["paper"],
-        "task": "image-generation",
-        "dataset": "MNIST (60,000 training digits)" if mnist else "CelebA aligned faces, 6,000-image subset "
-                                                                  "(200 identities x 30), 64x64",
-        "split": "train (FID real set: test[:1000])" if mnist else "all 6,000 images (no held-out split)",
         "recipe": recipe_command,
-        "evaluator": "gan-fid",
         "metrics": metrics,
-        "paper_results": paper_results,
         "baselines": baselines,
-        "license": "apache-2.0" if mnist else "other",
-        "dataset_license": "MNIST: CC BY-SA 3.0 (LeCun & Cortes)" if mnist else
-                           "CelebA: non-commercial research purposes only (CelebA agreement); the weights "
-                           "inherit this restriction",
-        "tags": ["gan", "image-generation", "dcgan", "mnist" if mnist else "celeba", model_id.rsplit("-", 1)[0]],
         "training": training,
         "notes": notes,
-        "extra": {"fid": p, "image_shape": [1, 28, 28] if mnist else [3, 64, 64],
+        "extra": {"fid": p, "image_shape": [1, 28, 28] if kind == "mnist" else [3, 64, 64],
                   "sample_command": f"zoo sample {model_id} --n 64 --seed 0 --out {model_id}.png",
                   "interpolate": "zoo.load(id).interpolate(seed_a, seed_b, steps=8)"},
     }
@@ -198,7 +157,7 @@ TRAIN_SIZE = {"mnist": 60000, "celeba": 6000}
 
 def epochs_seen(model_id: str, critic_steps: int, batch_size: int) -> float:
     """Passes over the training set: each critic step reads one fresh real batch (generator steps read none)."""
-    return round(critic_steps * batch_size / TRAIN_SIZE[METHODS[model_id]["dataset"]], 2)
+    return round(critic_steps * batch_size / TRAIN_SIZE[kind_of(model_id)], 2)
 
 
 def recipe_batch_size(model_id: str) -> int:

@@ -19,10 +19,10 @@ import sys
 
 import torch
 
+from bench.card_fields import card_fields, card_text
 from bench.seeds import SeedRun, fit_seed, load_net, print_outputs
 
-PAPER = {"cora": 81.5, "citeseer": 70.3}
-NAMES = {"cora": "Cora", "citeseer": "CiteSeer"}
+DATASETS = ("citeseer", "cora")  # the id is gcn-<dataset>; its name and paper numbers are in card_fields.yaml
 
 
 def accuracy(net: torch.nn.Module, data, split: str) -> float:
@@ -42,7 +42,7 @@ def score(run: SeedRun, data) -> dict:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
                                      epilog="Other options (--trainer.max_epochs=5 ...) go to every seed's run.")
-    parser.add_argument("dataset", choices=sorted(PAPER))
+    parser.add_argument("dataset", choices=DATASETS)
     parser.add_argument("--seeds", type=int, default=10, help="train seeds 0..N-1")
     parser.add_argument("--export", action="store_true", help="ship the chosen seed as gcn-<dataset>")
     args, extra = parser.parse_known_args(argv)
@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> None:
 
     torch.set_num_threads(1)
     recipe = f"recipes/gcn/{args.dataset}.yaml"
-    data = load_planetoid(NAMES[args.dataset])
+    fields = card_fields(f"gcn-{args.dataset}")
+    paper = next(r["value"] for r in fields["paper_results"] if r["name"] == "test_accuracy")
+    data = load_planetoid(fields["dataset"])
     runs, results = [], []
     for seed in range(args.seeds):
         runs.append(fit_seed(recipe, seed, extra=extra))
@@ -64,42 +66,26 @@ def main(argv: list[str] | None = None) -> None:
     mean, std = statistics.mean(tests), statistics.stdev(tests) if len(tests) > 1 else 0.0
     best = max(results, key=lambda r: (r["val"], -r["seed"]))
     print(f"{args.dataset}: test accuracy {mean:.2f} +- {std:.2f} % over {len(tests)} seeds "
-          f"(paper {PAPER[args.dataset]}); chosen seed {best['seed']}: val {best['val'] * 100:.2f} "
+          f"(paper {paper}); chosen seed {best['seed']}: val {best['val'] * 100:.2f} "
           f"test {best['test'] * 100:.2f}")
     if not args.export:
         print_outputs(runs, None, None)
         return
 
+    model_id = f"gcn-{args.dataset}"
     command = f"ZOO_DATA_ROOT=../shared/data python -m bench.gcn.reproduce {args.dataset} --seeds {args.seeds}"
-    name = NAMES[args.dataset]
-    protocol = (f"Public Planetoid split (20 labels/class, 500 val, 1000 test), row-normalised features, "
-                f"200 epochs, no early stopping. Mean +- std over seeds 0..{args.seeds - 1} of the final model.")
+    protocol = card_text(model_id, "protocol", last_seed=args.seeds - 1)
+    shipped = card_text(model_id, "shipped", seed=best["seed"], val=best["val"] * 100, seeds=args.seeds)
     meta = {
-        "id": f"gcn-{args.dataset}",
-        "method": "GCN (Kipf & Welling 2017)",
-        "paper": "Kipf & Welling, Semi-Supervised Classification with Graph Convolutional Networks, ICLR 2017, "
-                 "https://arxiv.org/abs/1609.02907",
-        "task": "node-classification",
-        "dataset": name,
-        "split": "public Planetoid split (Yang et al. 2016): 20 per class train, 500 val, 1000 test",
+        **card_fields(model_id),
+        "id": model_id,
         "recipe": f"zoo train recipes/gcn/{args.dataset}.yaml --seed_everything={best['seed']}",
-        "evaluator": "planetoid-accuracy",
         "metrics": [
             {"name": "test_accuracy", "value": best["test"] * 100, "unit": "%", "split": "test",
-             "protocol": f"The shipped weights (seed {best['seed']}, chosen by validation accuracy "
-                         f"{best['val'] * 100:.2f} % among {args.seeds} seeds; the test set was not used to "
-                         "choose). " + protocol, "command": command},
+             "protocol": shipped + protocol, "command": command},
             {"name": "test_accuracy_mean", "value": mean, "std": std, "unit": "%", "split": "test",
              "protocol": protocol, "command": command},
         ],
-        "paper_results": [
-            {"name": "test_accuracy", "value": PAPER[args.dataset], "citation": "Kipf & Welling 2017, Table 2"},
-            {"name": "test_accuracy_mean", "value": PAPER[args.dataset],
-             "citation": "Kipf & Welling 2017, Table 2", "note": "mean of 100 runs"},
-        ],
-        "license": "mit",
-        "dataset_license": "MIT (planetoid, Yang et al. 2016)",
-        "tags": ["graph", "gcn", "citation-network", "torch-geometric"],
         "training": {
             "hardware": f"CPU ({platform.processor() or platform.machine()}, 1 thread)",
             "wall_time": f"{best['seconds']:.1f} s for 200 epochs",

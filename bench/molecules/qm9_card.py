@@ -20,11 +20,10 @@ from pathlib import Path
 
 import torch
 
+from bench.card_fields import card_fields, card_text
 from bench.seeds import load_net
 
-GILMER = ("Gilmer et al., Neural Message Passing for Quantum Chemistry, ICML 2017 (arXiv:1704.01212), "
-          "enn-s2s")
-PAPER_STEPS = "Gilmer et al. report 3 million steps at batch size 20, about 540 epochs"
+MODEL_ID = "mpnn-qm9-mu"
 
 
 def summary_of(ckpt_path: Path) -> dict:
@@ -56,49 +55,28 @@ def card_meta(ckpt_path: Path, command: str, hardware: str, wall_min: float, wan
     model_args = summary["model_args"]
     graph = "complete graph (all atom pairs)" if model_args.get("complete_graph", True) else "chemical bonds only"
     batch = summary["data"].get("batch_size") or 128
-    budget = (f"Model: edges = {graph}, d = {model_args.get('hidden_channels')}, T = {model_args.get('num_steps')}, "
-              f"set2set steps {model_args.get('set2set_steps')}. Trained for {epochs} epochs ({steps} steps, "
-              f"batch {batch}, {wall_min:.1f} min) on {hardware}: far below the paper's schedule ({PAPER_STEPS}) and PyG's "
-              "example (300 epochs), so the MAE is well above theirs.")
+    budget = card_text(MODEL_ID, "budget", graph=graph, d=model_args.get("hidden_channels"),
+                       t=model_args.get("num_steps"), set2set=model_args.get("set2set_steps"), epochs=epochs,
+                       steps=steps, batch=batch, wall_min=wall_min, hardware=hardware,
+                       paper_steps=card_text(MODEL_ID, "paper_steps"))
     eval_command = "ZOO_DATA_ROOT=../shared/data zoo eval mpnn-qm9-mu"
-    protocol = ("QM9 test split: 10,000 molecules (zoo.data.qm9.split_indices, seed 0), DFT geometries, "
-                "MAE against the dipole moment in debye; error ratio = MAE / 0.1 D (chemical accuracy, Gilmer "
-                "Table 5).")
+    protocol = card_text(MODEL_ID, "protocol")
     meta = {
-        "id": "mpnn-qm9-mu",
-        "method": "MPNN enn-s2s (edge network + GRU + set2set)",
-        "paper": GILMER,
-        "task": "graph-regression",
-        "dataset": "QM9",
-        "split": "random 110,829 train / 10,000 val / 10,000 test, seed 0 (zoo.data.qm9)",
+        **card_fields(MODEL_ID),
+        "id": MODEL_ID,
         "recipe": command,
-        "evaluator": "qm9-regression",
         "metrics": [
             {"name": "test_mae_mu", "value": test["test_mae_mu"], "unit": "D", "split": "test",
              "protocol": protocol, "command": eval_command, "higher_is_better": False},
             {"name": "test_error_ratio_mu", "value": test["test_error_ratio_mu"], "unit": "", "split": "test",
-             "protocol": "test_mae_mu / 0.1 D (chemical accuracy for mu, Gilmer et al. Table 5).",
-             "command": eval_command, "higher_is_better": False},
+             "protocol": card_text(MODEL_ID, "error_ratio_protocol"), "command": eval_command,
+             "higher_is_better": False},
         ],
-        "paper_results": [
-            {"name": "test_mae_mu", "value": 0.030, "unit": "D", "citation": "Gilmer et al. 2017, enn-s2s"},
-            {"name": "test_error_ratio_mu", "value": 0.30, "citation": "Gilmer et al. 2017, enn-s2s (0.030 / 0.1)"},
-        ],
-        "baselines": [
-            {"name": "test_mae_mu", "value": 0.061, "unit": "D",
-             "citation": "PyG examples/qm9_nn_conv.py", "note": "about; 300 epochs, d = 64, mean aggregation"},
-        ],
-        "license": "apache-2.0",
-        "dataset_license": "QM9 (Ramakrishnan et al. 2014), CC BY 4.0",
-        "tags": ["molecules", "chemistry", "qm9", "mpnn", "graph-neural-network", "quantum-chemistry"],
         "training": {"hardware": hardware, "wall_time": f"{wall_min:.1f} min", "epochs": epochs, "steps": steps,
                      "weights": "last checkpoint, at the end of the time budget",
                      "schedule": str(summary.get("hyper_parameters", {}).get("scheduler", "")),
                      "edges": graph},
-        "notes": (budget + f" Validation MAE {val['val_mae_mu']:.4f} D. Predictions from SMILES (`zoo predict "
-                  "mpnn-qm9-mu --smiles ...`) use an RDKit conformer (ETKDG + MMFF94), not the DFT geometry the "
-                  "QM9 labels were computed on, so they carry an extra geometry error; the test MAE above uses "
-                  "the DFT geometries. Hydrogens are explicit nodes; the dipole moment depends on the geometry."),
+        "notes": card_text(MODEL_ID, "notes", budget=budget, val_mae=val["val_mae_mu"]),
         "extra": {"targets": [0], "split_seed": 0, "target_names": ["mu"], "units": ["D"],
                   "chemical_accuracy": [CHEMICAL_ACCURACY[0]], "val_mae_mu": val["val_mae_mu"],
                   "time_budget_min": summary["hyper_parameters"].get("time_budget_min")},
