@@ -61,10 +61,37 @@ def train_or_load(recipe: str, extra_args: list[str], train_now: bool,
         system.load_state_dict(state["state_dict"])
         facts["optimizer_steps"] = int(state["global_step"])
         facts["epochs_completed"] = int(state["epoch"])
+        if not timing.is_file():  # a plain `zoo train` run: its clocks are in the checkpoint's callback states
+            facts.update(clocks_of(state))
     facts["batches"] = facts["optimizer_steps"] // optimizer_steps_per_batch(init_args)
     id_file = folder / "wandb_run_id"
     facts["wandb_run_id"] = id_file.read_text().strip() if id_file.is_file() else ""
     return system.eval(), facts
+
+
+def clocks_of(state: dict) -> dict:
+    """Wall seconds of training (Lightning's ``Timer``, present when the recipe sets ``max_time``) and CPU seconds
+    (:class:`zoo.callbacks.CPUTimeBudget`) kept in a checkpoint, as far as it has them."""
+    callbacks = state.get("callbacks") or {}
+    out = {}
+    if "Timer" in callbacks:
+        out["train_seconds"] = float(callbacks["Timer"]["time_elapsed"]["train"])
+    if "CPUTimeBudget" in callbacks:
+        out["cpu_seconds"] = float(callbacks["CPUTimeBudget"]["used_seconds"])
+    return out
+
+
+def budget_of(recipe: str) -> str:
+    """The recipe's training budget in words: its CPU-time budget, else its wall-clock ``max_time``."""
+    config = yaml.safe_load(Path(recipe).read_text())
+    trainer = config.get("trainer") or {}
+    for callback in trainer.get("callbacks") or []:
+        if callback.get("class_path", "").endswith("CPUTimeBudget"):
+            return f"{callback['init_args']['minutes']:g} CPU-minute budget"
+    if trainer.get("max_time"):
+        days, hours, minutes, seconds = ([0, 0, 0] + [int(x) for x in str(trainer["max_time"]).split(":")])[-4:]
+        return f"{(days * 24 + hours) * 60 + minutes + seconds / 60:g}-minute wall-clock budget"
+    return "no time budget"
 
 
 def training_meta(facts: dict, recipe: str, budget: str) -> dict:
