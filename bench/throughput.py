@@ -54,11 +54,12 @@ class Family:
 
 
 def _gan_plain(system, batches, device, autocast):
-    """GANSystem's algorithm: one critic step per batch (+ penalty, clipping), a generator step every n_critic."""
+    """GANSystem's algorithm: one discriminator step per batch (+ penalty, clipping), a generator step every
+    ``discriminator_steps``."""
     from zoo.losses import get_loss, gradient_penalty
 
     hp = system.hparams
-    G, D = system.net.to(device).train(), system.critic.to(device).train()
+    G, D = system.net.to(device).train(), system.discriminator.to(device).train()
     losses = get_loss(hp.loss)
     opt_g, opt_d = system.configure_optimizers()
     state = {"critic_steps": 0}
@@ -79,7 +80,7 @@ def _gan_plain(system, batches, device, autocast):
                 for p in D.parameters():
                     p.clamp_(-hp.clip_value, hp.clip_value)
         state["critic_steps"] += 1
-        if state["critic_steps"] % hp.n_critic == 0:
+        if state["critic_steps"] % hp.discriminator_steps == 0:
             D.requires_grad_(False)
             with autocast():
                 g_loss = losses.generator(D(G(torch.randn(real.shape[0], G.latent_dim, device=device))))

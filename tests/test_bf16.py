@@ -48,7 +48,7 @@ def test_wgan_gp_trains_in_bf16_mixed(data_root, tmp_path, monkeypatch):
                                                      "--data.init_args.limit=64"],
               precision="bf16-mixed", device="cpu", verbose=False)
     assert str(run.trainer.precision) == "bf16-mixed"
-    assert run.model.critic_steps > 0 and run.model.generator_steps > 0
+    assert run.model.discriminator_updates > 0 and run.model.generator_updates > 0
     state = torch.load(run.last_checkpoint, weights_only=True)["state_dict"]
     assert all(v.dtype == torch.float32 for v in state.values() if v.is_floating_point())  # fp32 master weights
     assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())

@@ -1,12 +1,25 @@
-"""NonFiniteLossGuard stops a diverging run before any weight is updated with the bad loss, in automatic and
-manual optimisation, and on a real zoo system (GCN node classification with NaN features)."""
+"""The zoo's callbacks. NonFiniteLossGuard stops a diverging run before any weight is updated with the bad loss,
+in automatic and manual optimisation, and on a real zoo system (GCN node classification with NaN features);
+CPUTimeLimit stops on CPU time and keeps its count across a resume; SampleGrid and PeriodicFID watch a generator
+every N epochs and log what the cards name."""
 
 import lightning.pytorch as pl
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 from torch_geometric.data import Data
 
-from zoo.callbacks import NonFiniteLossError, NonFiniteLossGuard
+from zoo.callbacks import (
+    CPUTimeBudget,
+    CPUTimeLimit,
+    NonFiniteLossError,
+    NonFiniteLossGuard,
+    PeriodicFID,
+    SampleGrid,
+)
+from zoo.systems.aae import AAESystem
+from zoo.systems.gan import NSGAN
 from zoo.systems.node_classification import NodeClassificationSystem
 
 
@@ -87,3 +100,119 @@ def test_compile_modules_keeps_parameter_names_and_trains(tmp_path):
     CompileModules().setup(pl.Trainer(logger=False, enable_checkpointing=False), system, "fit")
     assert system.net._compiled_call_impl is not None
     assert set(system.state_dict()) == names
+
+
+# ---- CPUTimeLimit
+
+def test_cpu_time_limit_stops_training_and_survives_a_resume(tmp_path):
+    limit = CPUTimeLimit(minutes=1e-9)
+    system = AAESystem("aae_binary", {"in_features": 6, "latent_dim": 2, "hidden": [4]}, discriminator_hidden=[4])
+    trainer = pl.Trainer(max_epochs=3, logger=False, enable_progress_bar=False, enable_model_summary=False,
+                         enable_checkpointing=False, default_root_dir=tmp_path, callbacks=[limit])
+    trainer.fit(system, torch.utils.data.DataLoader(torch.ones(40, 6), batch_size=4))
+    assert trainer.global_step == 3  # stopped after the first batch of the first epoch
+    assert limit.used_seconds > 0
+    resumed = CPUTimeLimit(minutes=5)
+    resumed.load_state_dict(limit.state_dict())
+    assert resumed.used_seconds == limit.used_seconds
+    with pytest.raises(ValueError, match="positive"):
+        CPUTimeLimit(0)
+
+
+def test_cpu_time_limit_reads_the_state_of_runs_saved_under_its_earlier_name():
+    assert CPUTimeBudget is CPUTimeLimit and CPUTimeLimit(1).state_key == "CPUTimeBudget"
+
+
+# ---- SampleGrid and PeriodicFID on a tiny GAN
+
+TINY_GAN = {"model_args": {"image_size": 28, "channels": 1, "latent_dim": 8, "base_width": 4},
+            "discriminator_args": {"base_width": 4}}
+
+
+class ImageLogger(pl.loggers.Logger):
+    """Keeps what a W&B logger would be sent."""
+
+    def __init__(self):
+        super().__init__()
+        self.images, self.metrics = [], []
+
+    name, version = "memory", 0
+
+    def log_metrics(self, metrics, step=None):
+        self.metrics.append(dict(metrics))
+
+    def log_hyperparams(self, params, *args, **kwargs):
+        pass
+
+    def log_image(self, key, images, step=None, **kwargs):
+        self.images.append((key, images, kwargs, step))
+
+
+class Digits(pl.LightningDataModule):
+    def train_dataloader(self):
+        return torch.utils.data.DataLoader(torch.rand(8, 1, 28, 28) * 2 - 1, batch_size=4)
+
+    def real_images(self, n, split=None):
+        return torch.zeros(n, 1, 28, 28, dtype=torch.uint8)
+
+
+def fit_gan(tmp_path, callbacks, epochs, logger=None, datamodule=None):
+    system = NSGAN(**TINY_GAN)
+    trainer = pl.Trainer(max_epochs=epochs, callbacks=callbacks, logger=logger or False, enable_progress_bar=False,
+                         enable_model_summary=False, enable_checkpointing=False, default_root_dir=tmp_path,
+                         accelerator="cpu", log_every_n_steps=1)
+    trainer.fit(system, datamodule=datamodule or Digits())
+    return trainer, system
+
+
+def test_sample_grid_logs_a_uint8_grid_of_the_right_shape_every_n_epochs(tmp_path):
+    logger = ImageLogger()
+    fit_gan(tmp_path, [SampleGrid(every_n_epochs=2, num_images=9)], epochs=5, logger=logger)
+    assert [step for *_, step in logger.images] == [8, 16]  # after epochs 2 and 4 (2 batches x 2 optimisers)
+    key, images, kwargs, _ = logger.images[-1]
+    grid = images[0]
+    assert key == "samples" and grid.dtype == np.uint8  # wandb.Image turns float arrays black
+    assert grid.shape == (3 * 30 + 2, 3 * 30 + 2, 3)  # 3 x 3 cells of 28 px, 2 px padding, RGB
+    assert grid.max() > 0 and kwargs["caption"] == ["epoch 3, generator step 8"]
+    with Image.open(tmp_path / "samples" / "latest.png") as png:
+        assert png.size == (92, 92)
+
+
+def test_sample_grid_samples_the_fixed_latents_in_eval_mode():
+    system = NSGAN(**TINY_GAN)
+    grid = SampleGrid(num_images=4)
+    first = grid.sample(system)
+    assert system.net.training and torch.equal(first, grid.sample(system))  # mode restored, same latents
+    expected = system.net.eval().sample(4, seed=0)  # BatchNorm with running statistics, not the batch's
+    assert torch.equal(first, expected) and not torch.equal(first, system.net.train().sample(4, seed=0))
+    with pytest.raises(ValueError, match="every_n_epochs"):
+        SampleGrid(every_n_epochs=-1)
+
+
+def test_periodic_fid_logs_under_the_cards_metric_names(tmp_path, monkeypatch):
+    from zoo.metrics import fid
+    from zoo.registry import get_pretrained_cfg
+
+    calls = []
+
+    def fake_evaluate(generator, datamodule, n_fake, n_real, seed=0):
+        calls.append((n_fake, n_real, seed))
+        return {"fid": 12.5, "kid": 0.01, "kid_std": 0.002}
+
+    monkeypatch.setattr(fid, "evaluate_generator", fake_evaluate)
+    logger = ImageLogger()
+    trainer, _ = fit_gan(tmp_path, [PeriodicFID(every_n_epochs=2, num_generated=50, num_real=60)], epochs=3,
+                         logger=logger)
+    assert calls == [(50, 60, 0)]  # once in three epochs
+    assert trainer.callback_metrics["val/fid"].item() == pytest.approx(12.5)
+    logged = {name.split("/", 1)[1] for m in logger.metrics for name in m if name.startswith("val/")}
+    assert {m.name for m in get_pretrained_cfg("nsgan-mnist").metrics} <= logged  # the card's fid and kid
+
+
+def test_periodic_fid_is_skipped_with_a_warning_without_real_images(tmp_path):
+    class NoReal(pl.LightningDataModule):
+        train_dataloader = Digits.train_dataloader
+
+    with pytest.warns(UserWarning, match="real_images"):
+        trainer, _ = fit_gan(tmp_path, [PeriodicFID(every_n_epochs=1)], epochs=1, datamodule=NoReal())
+    assert "val/fid" not in trainer.callback_metrics

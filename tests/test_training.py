@@ -185,3 +185,16 @@ def test_export_at_the_end_of_a_run_records_the_run_on_the_card(in_tmp, isolated
     assert cfg.training["wandb_run_id"] == run.wandb_run_id
     assert cfg.recipe.startswith("zoo train ") and "--trainer.max_epochs=1" in cfg.recipe
     assert (isolated_zoo / "checkpoints" / "gcn-tiny" / "model.safetensors").is_file()
+
+
+def test_cpu_minutes_replaces_the_recipes_own_cpu_time_limit(in_tmp):
+    """--cpu-minutes on a recipe that already limits CPU time: one limit, the command line's (Lightning refuses
+    two callbacks with one state key)."""
+    from zoo.callbacks import CPUTimeLimit
+
+    recipe = in_tmp / "gcn-limited.yaml"
+    config = yaml.safe_load(GCN.read_text())
+    config["trainer"]["callbacks"] = [{"class_path": "zoo.callbacks.CPUTimeLimit", "init_args": {"minutes": 3}}]
+    recipe.write_text(yaml.safe_dump(config))
+    run = fit(recipe, ["--trainer.max_epochs=1", "--trainer.logger=false", *QUIET], cpu_minutes=0.5)
+    assert [c.minutes for c in run.trainer.callbacks if isinstance(c, CPUTimeLimit)] == [0.5]

@@ -1,8 +1,15 @@
 """Lightning callbacks shared by every system of the zoo: what happens around a training step, not inside it.
 
 - :class:`NonFiniteLossGuard`: stop before a NaN/inf loss updates any weight (every ``zoo train`` run);
-- :class:`CPUTimeBudget`: stop after a budget of process CPU time (``zoo train --cpu-minutes``);
-- :class:`CompileModules`: ``torch.compile`` the system's networks in place (``zoo train --compile``).
+- :class:`CPUTimeLimit`: stop after a limit of process CPU time (``zoo train --cpu-minutes``; the wall-clock
+  limit, ``--max-minutes``, is Lightning's own ``trainer.max_time``);
+- :class:`CompileModules`: ``torch.compile`` the system's networks in place (``zoo train --compile``);
+- :class:`SampleGrid`: a grid of fixed-latent samples of a generator, to the logger and the run folder;
+- :class:`PeriodicFID`: FID and KID of a generator every few epochs, logged under the cards' names.
+
+A system is the loss and the optimisers; what watches or stops it lives here and is configured in a recipe's
+``trainer.callbacks`` (``class_path: zoo.callbacks.SampleGrid``, ``init_args: {every_n_epochs: 1}``), as
+Lightning's own callbacks are.
 
 :class:`NonFiniteLossGuard` stops a run whose loss became NaN or infinite *before* the backward pass, so no
 weight is ever updated with it and the checkpoints already written (``last.ckpt`` of the last finished epoch)
@@ -15,6 +22,7 @@ guard covers every system. A loss :math:`\\ell` passes when :math:`\\ell \\in \\
 
 from __future__ import annotations
 
+import math
 import time
 from typing import Any
 
@@ -46,24 +54,26 @@ class NonFiniteLossGuard(pl.Callback):
             "rate, check the data for NaN or extreme values, or clip gradients.")
 
 
-# ---- a compute budget in CPU time
-# A compute budget in CPU time, for training on shared machines.
-#
+# ---- a limit on CPU time
 # Lightning's ``max_time`` counts wall-clock time, which on a shared CPU says little about the compute a run got
-# (two runs with the same ``max_time`` can differ several-fold in work done). :class:`CPUTimeBudget` stops training
+# (two runs with the same ``max_time`` can differ several-fold in work done). :class:`CPUTimeLimit` stops training
 # once the training process has used ``minutes`` of CPU time (``time.process_time``: all threads of this process;
 # with ``OMP_NUM_THREADS=1`` that is minutes of one core). The consumed time is saved in the checkpoint, so a
 # resumed run continues counting. On a GPU the host process uses little CPU time; keep ``max_time`` as a cap there.
 
-class CPUTimeBudget(Callback):
+class CPUTimeLimit(Callback):
     """Stop ``fit`` after ``minutes`` of process CPU time (checked after every training batch)."""
 
     def __init__(self, minutes: float):
         if minutes <= 0:
-            raise ValueError(f"the CPU budget must be positive, got {minutes} minutes")
+            raise ValueError(f"the CPU-time limit must be positive, got {minutes} minutes")
         self.minutes = minutes
         self.used_seconds = 0.0  # consumed in earlier (resumed) runs and this one, up to the last check
         self._last: float | None = None
+
+    @property
+    def state_key(self) -> str:
+        return "CPUTimeBudget"  # the class's earlier name: checkpoints of earlier runs keep their count
 
     def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         self._last = time.process_time()
@@ -83,6 +93,9 @@ class CPUTimeBudget(Callback):
         self.used_seconds = float(state_dict.get("used_seconds", 0.0))
 
 
+CPUTimeBudget = CPUTimeLimit  # the earlier name, kept for code that imports it
+
+
 class CompileModules(Callback):
     """``torch.compile`` every network of the system, in place (``nn.Module.compile``), when fitting starts.
 
@@ -100,3 +113,104 @@ class CompileModules(Callback):
         for module in pl_module.children():
             if isinstance(module, torch.nn.Module) and any(True for _ in module.parameters()):
                 module.compile(mode=self.mode)
+
+
+# ---- monitoring a generator: sample grids and periodic FID
+# Both watch the system's ``net`` (the generator the zoo ships) at the end of every ``every_n_epochs``-th training
+# epoch (0: never), from the fixed latents of ``seed``, so what they show is comparable across epochs and runs.
+
+SAMPLE_SEED = 0
+
+
+def _due(trainer: Trainer, every_n_epochs: int) -> bool:
+    return every_n_epochs > 0 and (trainer.current_epoch + 1) % every_n_epochs == 0
+
+
+def _check_every(every_n_epochs: int) -> None:
+    if every_n_epochs < 0:
+        raise ValueError(f"every_n_epochs must be >= 0 (0: never), got {every_n_epochs}")
+
+
+class SampleGrid(Callback):
+    """A grid of ``num_images`` samples of ``pl_module.net`` from the latents of ``seed``, every
+    ``every_n_epochs`` epochs: written to ``<run>/samples/latest.png`` and sent to every logger that takes images
+    (W&B's ``samples``) as one uint8 RGB array (``wandb.Image`` scales float arrays as if in [0, 1], so the
+    generator's [-1, 1] images would come out black), captioned with the epoch and generator step.
+    """
+
+    def __init__(self, every_n_epochs: int = 1, num_images: int = 64, seed: int = SAMPLE_SEED,
+                 key: str = "samples"):
+        _check_every(every_n_epochs)
+        if num_images < 1:
+            raise ValueError(f"num_images must be at least 1, got {num_images}")
+        self.every_n_epochs, self.num_images, self.seed, self.key = every_n_epochs, num_images, seed, key
+
+    @torch.no_grad()
+    def sample(self, pl_module: LightningModule) -> torch.Tensor:
+        """``(num_images, C, H, W)`` samples in [-1, 1], drawn in eval mode (the net's mode is restored)."""
+        net = pl_module.net
+        was_training = net.training
+        net.eval()
+        try:
+            return net.sample(self.num_images, seed=self.seed)
+        finally:
+            net.train(was_training)
+
+    def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        if not (_due(trainer, self.every_n_epochs) and trainer.is_global_zero):
+            return
+        from zoo.image_grid import make_grid, save_grid
+
+        images = self.sample(pl_module)
+        nrow = math.ceil(math.sqrt(len(images)))
+        save_grid(images, f"{trainer.default_root_dir}/samples/latest.png", nrow)
+        caption = f"epoch {trainer.current_epoch}"
+        if hasattr(pl_module, "generator_updates"):  # a GAN counts its own steps (global_step counts both players')
+            caption += f", generator step {pl_module.generator_updates}"
+        grid = make_grid(images, nrow)
+        for logger in trainer.loggers:
+            if hasattr(logger, "log_image"):
+                logger.log_image(key=self.key, images=[grid], caption=[caption], step=trainer.global_step)
+
+
+class PeriodicFID(Callback):
+    r"""FID and KID of ``pl_module.net`` every ``every_n_epochs`` epochs, logged as ``val/fid``, ``val/kid`` and
+    ``val/kid_std`` (the cards' ``fid`` and ``kid``, :mod:`zoo.metrics`).
+
+    ``num_generated`` samples from the latents of ``seed`` against the first ``num_real`` real images of the
+    datamodule's ``real_images(n)`` (500 vs 1,000 is the cards' protocol, :func:`zoo.metrics.fid.protocol`):
+
+    .. math::
+        \mathrm{FID} = \lVert \mu_r - \mu_g \rVert_2^2 + \mathrm{Tr}\big(\Sigma_r + \Sigma_g
+        - 2 (\Sigma_r \Sigma_g)^{1/2}\big)
+
+    over Inception pool3 features (Heusel et al. 2017). Skipped with a warning when the Inception network is not
+    installed (``pip install -e .[fid]``) or the datamodule has no ``real_images``.
+    """
+
+    def __init__(self, every_n_epochs: int = 5, num_generated: int = 500, num_real: int = 1000,
+                 seed: int = SAMPLE_SEED):
+        _check_every(every_n_epochs)
+        if num_generated < 2 or num_real < 2:
+            raise ValueError(f"FID needs at least 2 generated and 2 real images, got {num_generated} and {num_real}")
+        self.every_n_epochs, self.seed = every_n_epochs, seed
+        self.num_generated, self.num_real = num_generated, num_real
+
+    def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
+        if not _due(trainer, self.every_n_epochs):
+            return
+        from lightning.pytorch.utilities import rank_zero_warn
+
+        from zoo.metrics import logged
+        from zoo.metrics.fid import InceptionUnavailableError, evaluate_generator
+
+        datamodule = getattr(trainer, "datamodule", None)
+        if datamodule is None or not hasattr(datamodule, "real_images"):
+            rank_zero_warn("PeriodicFID needs a datamodule with real_images(n); skipped")
+            return
+        try:
+            scores = evaluate_generator(pl_module.net, datamodule, self.num_generated, self.num_real, seed=self.seed)
+        except InceptionUnavailableError as err:
+            rank_zero_warn(f"PeriodicFID skipped: {err}")
+            return
+        pl_module.log_dict(logged("val", scores))

@@ -57,8 +57,8 @@ def format_table(rows: list[list[str]], width: int, marks: list[str] | None = No
     gap = 2
     natural = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     widths = list(natural)
-    budget = width - gap * (len(widths) - 1) - (2 if marks else 0)
-    while sum(widths) > budget and max(widths[1:]) > 8:
+    room = width - gap * (len(widths) - 1) - (2 if marks else 0)  # columns left for the cells
+    while sum(widths) > room and max(widths[1:]) > 8:
         widest = max(range(1, len(widths)), key=lambda i: widths[i])
         widths[widest] -= 1
     lines = []
@@ -256,9 +256,10 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
                    help="where to train (trainer.accelerator; default: the recipe's, usually auto)")
     p.add_argument("--precision", default=None, metavar="P",
                    help="trainer.precision, e.g. bf16-mixed or 32-true (default: the recipe's)")
-    p.add_argument("--max-minutes", type=float, default=None, metavar="M", help="wall-clock budget")
+    p.add_argument("--max-minutes", type=float, default=None, metavar="M",
+                   help="stop after M minutes of wall-clock time (trainer.max_time)")
     p.add_argument("--cpu-minutes", type=float, default=None, metavar="M",
-                   help="CPU-time budget of the training process (a fair budget on a shared machine)")
+                   help="stop after M minutes of the training process's CPU time (a fair limit on a shared machine)")
 
 
 def positive_int(text: str) -> int:

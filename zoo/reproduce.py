@@ -2,8 +2,8 @@
 
 The user story "reproduce reported results" in one command. The card's ``recipe`` field is the ``zoo train``
 command that made the weights (recipe file, seed and options); :func:`reproduce` runs exactly that through
-:func:`zoo.training.fit` into ``runs/reproduce/...`` (so rerunning resumes, and budgets cut it short on
-purpose), rebuilds the trained ``nn.Module`` from ``last.ckpt``, and calls the card's evaluator on it. The
+:func:`zoo.training.fit` into ``runs/reproduce/...`` (so rerunning resumes, and the ``--max-minutes`` /
+``--cpu-minutes`` limits cut it short on purpose), rebuilds the trained ``nn.Module`` from ``last.ckpt``, and calls the card's evaluator on it. The
 repository is never touched unless ``export=True``, which replaces the shipped checkpoint and card with the
 reproduced ones (metric values updated, everything else from the card).
 """

@@ -16,8 +16,13 @@ LightningCLI, :func:`fit` adds, as options of the one path:
 - **resume** from ``<run>/checkpoints/last.ckpt`` (written every epoch) under the same W&B run id;
 - **a lock** per run folder, so two processes never write one run's checkpoints and W&B files;
 - **W&B** through Lightning's ``WandbLogger``: offline files unless credentials exist (:func:`wandb_mode`);
-- **budgets**: ``max_minutes`` of wall clock (Lightning's ``max_time``) and ``cpu_minutes`` of process CPU time
-  (:class:`zoo.callbacks.CPUTimeBudget`), both carried across resumes by the checkpoint;
+- **time limits**: ``max_minutes`` of wall clock (Lightning's ``max_time``, :func:`wall_clock_limit`) and
+  ``cpu_minutes`` of process CPU time (:class:`zoo.callbacks.CPUTimeLimit`), both carried across resumes by the
+  checkpoint (``zoo train --max-minutes`` / ``--cpu-minutes``). Words: a *limit* stops a run; a card's *budget* is
+  the compute its run got (on the card, for a reproduction to match), enforced by one of these limits;
+- **recipe callbacks**: a recipe's ``trainer.callbacks`` (``zoo.callbacks.SampleGrid``, ``PeriodicFID``, a
+  ``ModelCheckpoint``) run beside the ones added here; options a system renamed are accepted under their old
+  names with a warning (:mod:`zoo.systems.renamed`);
 - **device and precision**: ``device`` (``auto``, ``cpu``, ``gpu``/``cuda``) and ``precision`` (``bf16-mixed``,
   ``32-true`` ...), i.e. ``trainer.accelerator`` and ``trainer.precision``; ``compile`` runs the networks
   through ``torch.compile`` (:class:`zoo.callbacks.CompileModules`);
@@ -121,7 +126,7 @@ def run_name_of(recipe: Path) -> str:
 
 def config_hash(content: dict, overrides: Sequence[str], settings: dict[str, Any] | None = None) -> str:
     """12 hex digits identifying a configuration: the recipe's parsed ``content`` (:func:`check_recipe`), the
-    overrides in order, and the path's own settings (device, precision, budgets). Comments and formatting of the
+    overrides in order, and the path's own settings (device, precision, time limits). Comments and formatting of the
     recipe do not count."""
     payload = json.dumps({"recipe": content, "overrides": list(overrides), "settings": settings or {}},
                          sort_keys=True, default=str)
@@ -234,7 +239,10 @@ class ZooCLI(LightningCLI):
         run_dir = Path(trainer_cfg.get("default_root_dir") or RUNS_DIR)
         if trainer_cfg.get("logger") in (None, True):
             kwargs["logger"] = make_wandb_logger(run_dir, self.run_name)
-        callbacks = list(trainer_cfg.get("callbacks") or []) + self.extra_callbacks
+        # a callback from fit's own options (--cpu-minutes: CPUTimeLimit) replaces the recipe's of the same class:
+        # the command line wins, and Lightning refuses two stateful callbacks with one state key
+        given = {type(c) for c in self.extra_callbacks}
+        callbacks = [c for c in trainer_cfg.get("callbacks") or [] if type(c) not in given] + self.extra_callbacks
         for c in callbacks:  # a recipe's own checkpoints go in the run folder too, where resuming looks
             if isinstance(c, ModelCheckpoint) and c.dirpath is None:
                 c.dirpath = str(run_dir / CHECKPOINTS)
@@ -313,6 +321,14 @@ class Run:
         return self.cli.model
 
 
+def wall_clock_limit(max_minutes: float) -> str:
+    """``--max-minutes M`` as the Trainer option that enforces it: ``--trainer.max_time=DD:HH:MM:SS``."""
+    if max_minutes <= 0:
+        raise TrainingError(f"--max-minutes must be positive, got {max_minutes}")
+    seconds = round(max_minutes * 60)
+    return f"--trainer.max_time=00:{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
 def _settings_overrides(device: str | None, precision: str | None, max_minutes: float | None) -> list[str]:
     args = []
     if device is not None:
@@ -322,10 +338,7 @@ def _settings_overrides(device: str | None, precision: str | None, max_minutes: 
     if precision is not None:
         args.append(f"--trainer.precision={precision}")
     if max_minutes is not None:
-        if max_minutes <= 0:
-            raise TrainingError(f"--max-minutes must be positive, got {max_minutes}")
-        seconds = int(round(max_minutes * 60))
-        args.append(f"--trainer.max_time=00:{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}")
+        args.append(wall_clock_limit(max_minutes))
     return args
 
 
@@ -371,12 +384,13 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     run_dir = resolve_run_dir(recipe, overrides, run_name, {k: v for k, v in settings.items() if v is not None},
                               runs_dir, content)
     meta = _read_meta(export_meta)
+    config_args, cli_overrides = _config_args(recipe, content, _without(overrides, "ckpt_path"))
     moved = move_aside(run_dir) if fresh and _is_rank_zero() else None
     extra = list(callbacks)
     if cpu_minutes is not None:
-        from zoo.callbacks import CPUTimeBudget
+        from zoo.callbacks import CPUTimeLimit
 
-        extra.append(CPUTimeBudget(cpu_minutes))
+        extra.append(CPUTimeLimit(cpu_minutes))
     if compile:
         from zoo.callbacks import CompileModules
 
@@ -387,10 +401,10 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     with run_lock(run_dir):
         last = last_checkpoint(run_dir)
         resumed_from = Path(ckpt_override) if ckpt_override else (last if last.is_file() else None)
-        args = ["--config", str(recipe)]
+        args = list(config_args)
         if not _override(overrides, "trainer.default_root_dir"):
             args.append(f"--trainer.default_root_dir={run_dir}")
-        args += args_from_settings + overrides
+        args += args_from_settings + cli_overrides
         with _quiet_lightning():
             cli = _build_cli(recipe, args, extra)
             run = Run(dir=run_dir, resumed_from=resumed_from, wandb_run_id=_wandb_id(cli), cli=cli)
@@ -407,6 +421,22 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     if meta is not None and trainer.is_global_zero:
         run.exported = export_run(run, meta, recipe, overrides)
     return run
+
+
+def _config_args(recipe: Path, content: dict, overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+    """``--config`` for LightningCLI and the overrides, with options the system renamed under their new names.
+
+    An up-to-date recipe is passed as its path; an upgraded one as YAML text (jsonargparse takes either), so the
+    file is never rewritten. The run folder's hash is taken from what the user wrote, so an old-style command
+    still resumes its run. An option that moved to a callback fails here with a one-line error.
+    """
+    from zoo.systems.renamed import upgrade_recipe
+
+    try:
+        config, overrides, changed = upgrade_recipe(content, overrides)
+    except ValueError as err:
+        raise TrainingError(f"recipe {recipe}: {err}") from None
+    return ["--config", yaml.safe_dump(config, sort_keys=False) if changed else str(recipe)], overrides
 
 
 def _without(overrides: Sequence[str], key: str) -> list[str]:
@@ -474,9 +504,9 @@ def train(recipe: str | Path, extra_args: Sequence[str] = (), run: bool = True) 
     if run:
         return fit(recipe, extra_args)
     recipe = Path(recipe)
-    check_recipe(recipe)
+    config_args, extra_args = _config_args(recipe, check_recipe(recipe), extra_args)
     with _quiet_lightning():
-        return _build_cli(recipe, ["--config", str(recipe), *extra_args])
+        return _build_cli(recipe, [*config_args, *extra_args])
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -8,10 +8,10 @@ Trains the DCGAN-28 pair of the first gan-mnist and its siblings (generator base
 - ``non_saturating``: Goodfellow et al. 2014 sec. 3, -log D(G(z)) (the sibling that trains);
 - ``minimax``: log(1 - D(G(z))), the shipped gan-mnist;
 - ``minimax+<fix>``: the same minimax generator loss with one discriminator-side fix: instance noise
-  (:class:`zoo.systems.gan.GANSystem` ``instance_noise``), a lower ``lr_d``, or spectral normalisation
+  (:class:`zoo.systems.gan.GANSystem` ``instance_noise``), a lower ``discriminator_lr``, or spectral normalisation
   (:class:`zoo.models.dcgan.DCGANDiscriminator` ``spectral_norm``, with or without BatchNorm).
 
-Each step logs the mean probabilities sigma(D(x)) and sigma(D(G(z))) of the critic step, the generator loss and
+Each step logs the mean probabilities sigma(D(x)) and sigma(D(G(z))) of the discriminator step, the generator loss and
 the L2 norm of the gradient of that loss over all generator parameters (before Adam rescales it), and the L2
 norm of dL_G/dD(G(z)) per sample (how much signal the loss passes back at all). Writes
 ``bench/gan/results/minimax-diagnosis.csv`` and ``.png`` (the curves) and ``minimax-diagnosis-grid.png``: one
@@ -42,15 +42,15 @@ VARIANTS: dict[str, dict] = {
     "minimax+noise0.1": {"instance_noise": 0.1},
     "minimax+noise0.5": {"instance_noise": 0.5},
     "minimax+noise1.0": {"instance_noise": 1.0},
-    "minimax+lr_d/4": {"lr_d": 5e-5},
-    "minimax+sn+bn": {"critic_args": {"base_width": 64, "norm": "batch", "spectral_norm": True}},
-    "minimax+sn": {"critic_args": {"base_width": 64, "norm": "none", "spectral_norm": True}},
+    "minimax+lr_d/4": {"discriminator_lr": 5e-5},  # the variant names label the stored results
+    "minimax+sn+bn": {"discriminator_args": {"base_width": 64, "norm": "batch", "spectral_norm": True}},
+    "minimax+sn": {"discriminator_args": {"base_width": 64, "norm": "none", "spectral_norm": True}},
 }
 
 
 def build(options: dict) -> GAN:
     args = {"model_args": {"image_size": 28, "channels": 1, "latent_dim": 100, "base_width": 32},
-            "critic_args": {"base_width": 64, "norm": "batch"}, "sample_every_n_epochs": 0}
+            "discriminator_args": {"base_width": 64, "norm": "batch"}}
     return GAN(**{**args, **options})
 
 
@@ -66,18 +66,18 @@ def run(name: str, options: dict, images: torch.Tensor, steps: int, seed: int) -
     rows = []
     for step in range(steps):
         real = to_unit_range(images[batches[step * 64:(step + 1) * 64]])
-        # discriminator step (GANSystem.critic_step, without Lightning)
+        # discriminator step (GANSystem.discriminator_step, without Lightning)
         with torch.no_grad():
             fake = system.net(system._noise(64))
         real_in, fake_in = system.perturb(real), system.perturb(fake)
-        real_scores, fake_scores = system.critic(real_in), system.critic(fake_in)
+        real_scores, fake_scores = system.discriminator(real_in), system.discriminator(fake_in)
         loss_d = system.loss_fns.discriminator(real_scores, fake_scores)
         opt_d.zero_grad(set_to_none=True)
         loss_d.backward()
         opt_d.step()
-        system.critic_steps += 1
+        system.discriminator_updates += 1
         # generator step, with the gradient that reaches it
-        scores = system.critic(system.perturb(system.net(system._noise(64))))
+        scores = system.discriminator(system.perturb(system.net(system._noise(64))))
         scores.retain_grad()
         loss_g = system.loss_fns.generator(scores)
         opt_g.zero_grad(set_to_none=True)
@@ -89,7 +89,7 @@ def run(name: str, options: dict, images: torch.Tensor, steps: int, seed: int) -
                      "score_grad_norm": scores.grad.norm().item() * len(scores)})
         opt_g.step()
         opt_d.zero_grad(set_to_none=True)  # the generator step left gradients in D; D's next step clears them
-        system.generator_steps += 1
+        system.generator_updates += 1
     return rows, system.net.eval().sample(SAMPLES, seed=0)
 
 

@@ -5,10 +5,20 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from torch.utils.data import DataLoader
 
 from zoo.callbacks import NonFiniteLossGuard
-from zoo.systems.gan import GAN, LSGAN, NSGAN, WGAN, WGANGP, GANSystem, HingeGAN, NonFiniteLossError
+from zoo.systems.gan import (
+    GAN,
+    LSGAN,
+    NSGAN,
+    WGAN,
+    WGANGP,
+    GANSystem,
+    HingeGAN,
+    MinimaxGAN,
+    NonFiniteLossError,
+)
 
 TINY = {"model_args": {"image_size": 28, "channels": 1, "latent_dim": 8, "base_width": 4},
-        "critic_args": {"base_width": 4}, "sample_every_n_epochs": 0}
+        "discriminator_args": {"base_width": 4}}
 
 
 def loader(batches: int, batch_size: int = 4) -> DataLoader:
@@ -16,44 +26,54 @@ def loader(batches: int, batch_size: int = 4) -> DataLoader:
     return DataLoader(images, batch_size=batch_size)
 
 
-def fit(system, batches, tmp_path, **trainer_args):
+def fit(system, batches, tmp_path, ckpt_path=None, **trainer_args):
     args = {"max_epochs": 1, "logger": False, "enable_progress_bar": False, "enable_model_summary": False,
             "default_root_dir": tmp_path, "accelerator": "cpu", "enable_checkpointing": False}
     trainer = pl.Trainer(**{**args, **trainer_args})
-    trainer.fit(system, loader(batches))
+    trainer.fit(system, loader(batches), ckpt_path=ckpt_path, weights_only=True)
     return trainer
 
 
 @pytest.mark.parametrize("cls", [GAN, NSGAN, LSGAN, HingeGAN, WGAN, WGANGP])
 def test_two_step_smoke_run_counts_every_optimizer_step(cls, tmp_path):
-    system = cls(**{**TINY, "n_critic": 1})
+    system = cls(**{**TINY, "discriminator_steps": 1})
     before = [p.detach().clone() for p in system.net.parameters()]
     trainer = fit(system, 2, tmp_path)
-    assert (system.critic_steps, system.generator_steps) == (2, 2)
-    assert trainer.global_step == 4  # Lightning counts critic and generator optimizer steps
+    assert (system.discriminator_updates, system.generator_updates) == (2, 2)
+    assert trainer.global_step == 4  # Lightning counts discriminator and generator optimizer steps
     assert any(not torch.equal(a, b) for a, b in zip(before, system.net.parameters()))
 
 
 def test_paper_defaults_of_the_named_systems():
     wgan, gp = WGAN(**TINY), WGANGP(**TINY)
-    assert (wgan.hparams.n_critic, wgan.hparams.clip_value, wgan.hparams.optimizer, wgan.hparams.lr_d) == \
-        (5, 0.01, "rmsprop", 5e-5)
-    assert (gp.hparams.n_critic, gp.hparams.gp_weight, tuple(gp.hparams.betas), gp.hparams.lr_g) == \
-        (5, 10.0, (0.0, 0.9), 1e-4)
-    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in gp.critic.modules())
+    assert (wgan.hparams.discriminator_steps, wgan.hparams.clip_value, wgan.hparams.optimizer,
+            wgan.hparams.discriminator_lr) == (5, 0.01, "rmsprop", 5e-5)
+    assert (gp.hparams.discriminator_steps, gp.hparams.gp_weight, tuple(gp.hparams.betas),
+            gp.hparams.generator_lr) == (5, 10.0, (0.0, 0.9), 1e-4)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in gp.discriminator.modules())
     assert GAN(**TINY).hparams.loss == "minimax" and NSGAN(**TINY).hparams.loss == "non_saturating"
 
 
-def test_n_critic_steps_per_generator_step_and_clipping(tmp_path):
-    system = WGAN(**TINY)  # n_critic = 5, clip 0.01
+def test_the_named_systems_are_siblings_that_differ_only_in_loss_and_defaults():
+    assert GAN is MinimaxGAN  # the paper's name still imports
+    for cls in (MinimaxGAN, NSGAN, LSGAN, HingeGAN, WGAN, WGANGP):
+        assert cls.__bases__ == (GANSystem,)
+    assert {cls(**TINY).hparams.loss for cls in (MinimaxGAN, NSGAN, LSGAN, HingeGAN)} == \
+        {"minimax", "non_saturating", "least_squares", "hinge"}
+    with pytest.raises(TypeError, match="loss"):
+        GANSystem(**TINY)  # the base has no loss of its own
+
+
+def test_discriminator_steps_per_generator_step_and_clipping(tmp_path):
+    system = WGAN(**TINY)  # 5 discriminator steps per generator step, clip 0.01
     trainer = fit(system, 10, tmp_path)
-    assert (system.critic_steps, system.generator_steps, trainer.global_step) == (10, 2, 12)
-    assert all(p.abs().max() <= 0.01 + 1e-7 for p in system.critic.parameters())
+    assert (system.discriminator_updates, system.generator_updates, trainer.global_step) == (10, 2, 12)
+    assert all(p.abs().max() <= 0.01 + 1e-7 for p in system.discriminator.parameters())
 
 
-def test_gradient_penalty_refuses_a_batchnorm_critic():
+def test_gradient_penalty_refuses_a_batchnorm_discriminator():
     with pytest.raises(ValueError, match="BatchNorm"):
-        WGANGP(**{**TINY, "critic_args": {"base_width": 4, "norm": "batch"}})
+        WGANGP(**{**TINY, "discriminator_args": {"base_width": 4, "norm": "batch"}})
 
 
 def test_data_of_the_wrong_shape_is_refused(tmp_path):
@@ -69,8 +89,8 @@ def test_non_finite_loss_stops_with_a_clear_message_and_keeps_the_last_checkpoin
     last = tmp_path / "checkpoints" / "last.ckpt"
     good = last.read_bytes()
 
-    real_forward = system.critic.forward
-    monkeypatch.setattr(system.critic, "forward", lambda x: real_forward(x) * float("nan"))
+    real_forward = system.discriminator.forward
+    monkeypatch.setattr(system.discriminator, "forward", lambda x: real_forward(x) * float("nan"))
     ckpt2 = ModelCheckpoint(dirpath=tmp_path / "checkpoints", save_last=True, save_top_k=0)
     with pytest.raises(NonFiniteLossError, match="last good checkpoint"):  # the guard every zoo train run has
         fit(system, 2, tmp_path, max_epochs=2, enable_checkpointing=True, callbacks=[ckpt2, NonFiniteLossGuard()])
@@ -82,8 +102,8 @@ def test_non_finite_loss_stops_with_a_clear_message_and_keeps_the_last_checkpoin
 def test_unknown_loss_and_bad_settings():
     with pytest.raises(ValueError, match="unknown adversarial loss"):
         GANSystem(loss="wassersteen", **TINY)
-    with pytest.raises(ValueError, match="n_critic"):
-        GANSystem(n_critic=0, **TINY)
+    with pytest.raises(ValueError, match="discriminator_steps"):
+        GANSystem(loss="hinge", discriminator_steps=0, **TINY)
 
 
 def test_instance_noise_is_off_by_default_and_anneals_linearly():
@@ -91,9 +111,9 @@ def test_instance_noise_is_off_by_default_and_anneals_linearly():
     assert GAN(**TINY).perturb(images) is images
     system = GAN(**TINY, instance_noise=0.5, instance_noise_anneal_steps=100)
     assert system.perturb(images).std().item() == pytest.approx(0.5, rel=0.05)
-    system.generator_steps = 50
+    system.generator_updates = 50
     assert system.instance_noise_std() == pytest.approx(0.25)
-    system.generator_steps = 150
+    system.generator_updates = 150
     assert system.instance_noise_std() == 0.0 and system.perturb(images) is images
     assert GAN(**TINY, instance_noise=0.5).instance_noise_std() == 0.5  # no annealing: constant
     with pytest.raises(ValueError, match="instance_noise"):
@@ -103,10 +123,47 @@ def test_instance_noise_is_off_by_default_and_anneals_linearly():
 def test_the_discriminator_sees_noisy_real_and_fake_images(tmp_path):
     system = GAN(**TINY, instance_noise=0.5)
     seen = []
-    system.critic.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach().clone()))
+    system.discriminator.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach().clone()))
     zeros = DataLoader(torch.zeros(4, 1, 28, 28), batch_size=4)
     pl.Trainer(max_epochs=1, logger=False, enable_progress_bar=False, enable_model_summary=False,
                default_root_dir=tmp_path, accelerator="cpu", enable_checkpointing=False).fit(system, zeros)
-    assert len(seen) == 3  # real and fake in the critic step, fake in the generator step
+    assert len(seen) == 3  # real and fake in the discriminator step, fake in the generator step
     assert seen[0].std().item() == pytest.approx(0.5, rel=0.1)  # the all-zero real batch, plus noise
     assert all(x.abs().max() > 1 for x in seen[1:])  # fakes lie in [-1, 1]; only the noise leaves that range
+
+
+def test_wgan_gp_defaults_the_discriminator_to_layer_norm_under_either_name():
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in WGANGP(**TINY).discriminator.modules())
+    old = {**{k: v for k, v in TINY.items() if k != "discriminator_args"}, "critic_args": {"base_width": 4}}
+    with pytest.warns(FutureWarning):
+        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in WGANGP(**old).discriminator.modules())
+    assert any(isinstance(m, torch.nn.BatchNorm2d) for m in WGAN(**TINY).discriminator.modules())
+    with pytest.raises(ValueError, match="BatchNorm"):  # the base has no such default
+        GANSystem(loss="wasserstein", gp_weight=10.0, **TINY)
+
+
+def test_a_checkpoint_written_under_the_earlier_names_loads_and_resumes(tmp_path):
+    """Runs from before the rename saved lr_g/critic_args/... and the discriminator as critic.*; both still load."""
+    system = WGAN(**TINY)
+    ckpt = ModelCheckpoint(dirpath=tmp_path / "checkpoints", save_last=True, save_top_k=0)
+    fit(system, 5, tmp_path, enable_checkpointing=True, callbacks=[ckpt])
+    state = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
+    renamed = {v: k for k, v in GANSystem.RENAMED_HPARAMS.items()}
+    state["hyper_parameters"] = {renamed.get(k, k): v for k, v in state["hyper_parameters"].items()}
+    state["hyper_parameters"].update(sample_every_n_epochs=1, fid_every_n_epochs=0, num_sample_images=64)
+    state["state_dict"] = {k.replace("discriminator.", "critic.", 1): v for k, v in state["state_dict"].items()}
+    state["gan_steps"] = {"generator": 1, "critic": 5}
+    old = tmp_path / "old.ckpt"
+    torch.save(state, old)
+    assert "lr_g" in state["hyper_parameters"] and any(k.startswith("critic.") for k in state["state_dict"])
+
+    with pytest.warns(FutureWarning, match="'lr_g' is now called 'generator_lr'"):
+        loaded = WGAN.load_from_checkpoint(old, weights_only=True)
+    assert loaded.hparams.generator_lr == 5e-5 and loaded.hparams.discriminator_args == {"base_width": 4}
+    assert "lr_g" not in loaded.hparams and "sample_every_n_epochs" not in loaded.hparams
+    for name, value in system.discriminator.state_dict().items():
+        torch.testing.assert_close(loaded.discriminator.state_dict()[name], value)
+    assert loaded.critic is loaded.discriminator  # scripts that read system.critic keep working
+    resumed = WGAN(**TINY)
+    trainer = fit(resumed, 5, tmp_path, max_epochs=2, ckpt_path=str(old))
+    assert (resumed.discriminator_updates, resumed.generator_updates, trainer.global_step) == (10, 2, 12)
