@@ -60,13 +60,20 @@ def train_or_load(recipe: str, extra_args: list[str], train_now: bool,
         system = AAESystem(**init_args)
         system.load_state_dict(state["state_dict"])
         facts["optimizer_steps"] = int(state["global_step"])
-        facts["epochs_completed"] = int(state["epoch"])
+        facts["epochs_completed"] = epochs_done(state)
         if not timing.is_file():  # a plain `zoo train` run: its clocks are in the checkpoint's callback states
             facts.update(clocks_of(state))
     facts["batches"] = facts["optimizer_steps"] // optimizer_steps_per_batch(init_args)
     id_file = folder / "wandb_run_id"
     facts["wandb_run_id"] = id_file.read_text().strip() if id_file.is_file() else ""
     return system.eval(), facts
+
+
+def epochs_done(state: dict) -> int:
+    """Epochs whose batches a Lightning checkpoint has seen. Not ``state["epoch"]``: an end-of-epoch checkpoint is
+    written before the epoch counts as completed, so that is one short; the fit loop's ``processed`` counter is not."""
+    progress = (((state.get("loops") or {}).get("fit_loop") or {}).get("epoch_progress") or {}).get("total") or {}
+    return int(progress.get("processed", state["epoch"]))
 
 
 def clocks_of(state: dict) -> dict:
@@ -88,10 +95,15 @@ def budget_of(recipe: str) -> str:
     for callback in trainer.get("callbacks") or []:
         if callback.get("class_path", "").endswith("CPUTimeBudget"):
             return f"{callback['init_args']['minutes']:g} CPU-minute budget"
+    clock = None
     if trainer.get("max_time"):
         days, hours, minutes, seconds = ([0, 0, 0] + [int(x) for x in str(trainer["max_time"]).split(":")])[-4:]
-        return f"{(days * 24 + hours) * 60 + minutes + seconds / 60:g}-minute wall-clock budget"
-    return "no time budget"
+        clock = f"{(days * 24 + hours) * 60 + minutes + seconds / 60:g}-minute wall-clock"
+    if trainer.get("max_epochs"):  # an epoch count bounds the run; a max_time beside it is only a safety cap
+        batches = trainer.get("limit_train_batches")
+        epochs = f"{trainer['max_epochs']} epochs" + (f" of {batches} batches" if isinstance(batches, int) else "")
+        return epochs + (f" ({clock} cap)" if clock else "")
+    return f"{clock} budget" if clock else "no time budget"
 
 
 def training_meta(facts: dict, recipe: str, budget: str) -> dict:

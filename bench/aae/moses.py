@@ -7,8 +7,10 @@ subset of MOSES test (seed 0; novelty against all 1,584,663 MOSES-train SMILES).
 MOSES-train molecules (seed 1) give the ceiling of this protocol (the smaller reference set lowers SNN and Scaf
 and raises FCD compared with MOSES' full-test numbers).
 
-    ZOO_DATA_ROOT=../shared/data OMP_NUM_THREADS=1 python bench/aae/moses.py --run-dir runs/aae-moses-v2 \
-        [--no-train --train-seconds S --cpu-note TEXT] [--temperature T] [--temperature-table]
+    ZOO_DATA_ROOT=../shared/data OMP_NUM_THREADS=1 python -m bench.aae.moses --run-dir runs/aae-moses-v2 \
+        [--no-train --cpu-note TEXT] [--temperature T] [--temperature-table]
+
+The card's words and the papers' numbers come from ``bench/card_fields.yaml`` (entry ``aae-moses``).
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import time
 from pathlib import Path
 
 import torch
-from common import save_json, train_or_load, training_meta
 
+from bench.aae.common import budget_of, save_json, train_or_load, training_meta
+from bench.card_fields import card_fields, card_text
 from zoo.data.smiles import moses_subset
 from zoo.export import export_module
 from zoo.metrics.moses import (
@@ -33,19 +36,17 @@ from zoo.metrics.moses import (
     reference_sets,
 )
 
+MODEL_ID = "aae-moses"
 RECIPE = "recipes/aae/moses.yaml"
 RUN_DIR = Path("runs/aae-moses-v2")
 COMMAND = "ZOO_DATA_ROOT=../shared/data OMP_NUM_THREADS=1 zoo eval aae-moses"
 N_SAMPLES, TEST_SIZE = 10_000, 10_000
-MOSES_AAE = {"valid": 0.937, "unique@10k": 0.997, "novelty": 0.793, "fcd": 0.556, "snn": 0.608, "frag": 0.991,
-             "scaf": 0.902, "intdiv": 0.856, "filters": 0.996, "unique@1k": 1.0}
-MOSES_AAE_README = {"intdiv2": 0.8499}  # github.com/molecularsets/moses README table (AAE, mean of 3 runs)
 PROPERTIES = ("logp", "sa", "qed", "weight")  # Wasserstein-1 distances to the test subset: no published AAE value
-METRICS = (*MOSES_AAE, *MOSES_AAE_README, *PROPERTIES)
-MOSES_CHARRNN_FCD = 0.073
+PAPER_METRICS = tuple(r["name"] for r in card_fields(MODEL_ID)["paper_results"])  # MOSES table 2, then IntDiv2
+METRICS = (*PAPER_METRICS, *PROPERTIES)
 HIGHER_IS_BETTER = {"fcd": False, **{p: False for p in PROPERTIES}}
 UNITS = {"fcd": "", "valid": "fraction", "novelty": "fraction", "filters": "fraction"}
-TEMPERATURES = (1.0, 0.7, 0.5)
+TEMPERATURES = (1.0, 0.8, 0.65, 0.5)
 N_TEMPERATURE_SAMPLES = 1000
 
 
@@ -95,14 +96,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--run-dir", type=Path, default=RUN_DIR, help=f"the run folder (default {RUN_DIR})")
     parser.add_argument("--no-train", action="store_true", help="reuse <run-dir>/checkpoints/last.ckpt")
-    parser.add_argument("--train-seconds", type=float, help="wall time of a run trained outside this script")
-    parser.add_argument("--cpu-note", help="CPU time of a run trained outside this script, in words")
+    parser.add_argument("--cpu-note", help="CPU time of a run trained outside this script, in words (the "
+                        "recipe has no CPU-time limit, so its checkpoint keeps only the wall clock)")
     parser.add_argument("--temperature", type=float, default=1.0,
                         help="sampling temperature stored with the model (1: the MOSES AAE's multinomial sampling)")
     parser.add_argument("--temperature-table", action="store_true",
                         help=f"also measure temperatures {TEMPERATURES} on training molecules for the card's notes")
-    parser.add_argument("--budget-note", default="wall-clock budget of the recipe (max_time), one thread",
-                        help="how the run's length was set, in words, for the card")
     parser.add_argument("--no-export", action="store_true")
     parser.add_argument("--baseline-only", action="store_true",
                         help=f"only compute the real-molecule baseline into {BASELINE_FILE} (reused when present)")
@@ -112,10 +111,9 @@ def main(argv: list[str] | None = None) -> None:
         real_baseline(ref)
         return
 
-    if args.train_seconds:
-        facts = {"train_seconds": args.train_seconds, **({"cpu_note": args.cpu_note} if args.cpu_note else {})}
-        (args.run_dir / "bench_timing.json").write_text(json.dumps(facts) + "\n")
     system, facts = train_or_load(RECIPE, [], not args.no_train, folder=args.run_dir)
+    if args.cpu_note:
+        facts["cpu_note"] = args.cpu_note
     net = system.net.eval()
     net.temperature = args.temperature
     table = temperature_table(net) if args.temperature_table else []
@@ -131,78 +129,43 @@ def main(argv: list[str] | None = None) -> None:
                                                "temperature": net.temperature, "temperature_table": table,
                                                "sample_seconds": sample_seconds, "first_samples": samples[:50],
                                                "diagnosis": diagnosis})
-    papers = {**MOSES_AAE, **MOSES_AAE_README}
+    fields = card_fields(MODEL_ID)
+    papers = {r["name"]: r["value"] for r in fields["paper_results"]}
     print(f"{'metric':12s} {'ours':>8s} {'real':>8s} {'MOSES AAE':>9s}")
     for k in METRICS:
         print(f"{k:12s} {ours[k]:8.4f} {real[k]:8.4f} {papers.get(k, float('nan')):9.3f}")
     if args.no_export:
         return
 
-    protocol = (f"{N_SAMPLES} SMILES decoded from N(0, I) prior samples (seed 0, multinomial sampling of "
-                f"characters at temperature {net.temperature:g}, at most 100). {int(ours['n_valid'])} valid. "
-                "Metrics as MOSES defines them (zoo.metrics.moses, RDKit; checked against molsets' code): "
-                "unique@k over the first k valid; novelty against all 1,584,663 MOSES-train SMILES; IntDiv "
-                "(p=1), IntDiv2 (p=2) and SNN on Morgan r=2 1024-bit fingerprints; Frag (counts of "
-                "FragmentOnBRICSBonds pieces) and Scaf (Murcko, >= 2 rings) cosine similarities; Filters with "
-                "MOSES' MCF and WEHI PAINS SMARTS; logP/SA/QED/weight Wasserstein-1 distances; SNN, Frag, Scaf, "
-                f"FCD (fcd-torch ChemNet) and the property distances against a {TEST_SIZE}-molecule subset of "
-                "MOSES test (seed 0), not the full 176k test set.")
+    protocol = card_text(MODEL_ID, "protocol", n_samples=N_SAMPLES, temperature=net.temperature,
+                         n_valid=int(ours["n_valid"]), test_size=TEST_SIZE)
     metrics = [{"name": k, "value": ours[k], "unit": UNITS.get(k, ""), "split": "samples vs MOSES test subset",
                 "protocol": protocol, "command": COMMAND, "higher_is_better": HIGHER_IS_BETTER.get(k, True)}
                for k in METRICS]
-    paper = [{"name": k, "value": v, "citation": "Polykovskiy et al. 2020 (MOSES), table 2, AAE",
-              "note": "30k samples, full MOSES test; 2 x 512 LSTMs, 120 epochs on 1.58M molecules"}
-             for k, v in MOSES_AAE.items()]
-    paper += [{"name": k, "value": v, "citation": "MOSES repository README (molecularsets/moses), AAE",
-               "note": "mean of 3 runs, 30k samples, full MOSES test"} for k, v in MOSES_AAE_README.items()]
-    baselines = [{"name": k, "value": round(real[k], 4), "citation": "ours: 10,000 real MOSES-train molecules "
-                  "(seed 1) in place of samples, same protocol", "note": "the ceiling of this protocol"}
-                 for k in METRICS]
-    baselines.append({"name": "fcd", "value": MOSES_CHARRNN_FCD, "citation": "Polykovskiy et al. 2020, CharRNN"})
+    baselines = [{"name": k, "value": round(real[k], 4), "citation": card_text(MODEL_ID, "real_baseline"),
+                  "note": card_text(MODEL_ID, "real_baseline_note")} for k in METRICS]
     init = system.hparams
     steps_note = (f"{facts['batches']} batches of 128 ({facts['batches'] * 128:,} molecules, "
                   f"{facts['batches'] * 128 / 1_584_663:.2f} passes over MOSES train)")
-    temperature_note = (" Lower temperatures trade distribution match for validity (1,000 samples, seed 1; FCD to "
-                        "1,000 MOSES-train molecules, seed 2): " + "; ".join(
-                            f"T={r['temperature']:g}: valid {r['valid']:.3f}, unique@1k {r['unique@1k']:.3f}, FCD "
-                            f"{r['fcd']:.2f}" for r in table) + " (`model.sample(n, temperature=T)`).") if table else ""
+    temperature_note = card_text(MODEL_ID, "temperature_note", rows="; ".join(
+        f"T={r['temperature']:g}: valid {r['valid']:.3f}, unique@1k {r['unique@1k']:.3f}, FCD {r['fcd']:.2f}"
+        for r in table)) if table else ""
     meta = {
-        "id": "aae-moses",
-        "method": "Adversarial autoencoder on SMILES (Makhzani et al. 2016; MOSES AAE, Polykovskiy et al. 2020)",
-        "paper": "Polykovskiy et al., Molecular Sets (MOSES): A Benchmarking Platform for Molecular Generation "
-                 "Models, Front. Pharmacol. 2020, https://arxiv.org/abs/1811.12823; Makhzani et al., Adversarial "
-                 "Autoencoders, 2016, https://arxiv.org/abs/1511.05644",
-        "task": "molecule-generation",
-        "dataset": "MOSES",
-        "split": "train: all 1,584,663 MOSES-train SMILES (batches drawn at random); metrics against 10,000 "
-                 "MOSES-test molecules (seed 0)",
+        **fields,
+        "id": MODEL_ID,
         "recipe": f"OMP_NUM_THREADS=1 zoo train {RECIPE} --trainer.default_root_dir={args.run_dir}",
-        "evaluator": "aae-moses",
         "metrics": metrics,
-        "paper_results": paper,
-        "baselines": baselines,
-        "license": "apache-2.0",
-        "dataset_license": "MOSES (Polykovskiy et al. 2020), MIT",
-        "tags": ["aae", "adversarial-autoencoder", "smiles", "moses", "molecules", "generative"],
-        "training": training_meta(facts, RECIPE, args.budget_note),
-        "notes": ("Follows the MOSES AAE (moses/aae/config.py, trainer.py): bidirectional encoder, autoregressive "
-                  "decoder given z at every step and as its initial state, N(0, I) prior, latent discriminator "
-                  "640-256, Adam 1e-3, and MOSES' step (one autoencoder update on reconstruction + regularisation, "
-                  "then the discriminator on the same codes). Sized for one shared CPU thread, where molecules seen "
-                  "matter more than width: GRUs instead of LSTMs, encoder "
-                  f"{init.model_args['encoder_hidden']} per direction (MOSES 512), decoder "
-                  f"{init.model_args['decoder_layers']} x {init.model_args['decoder_hidden']} (MOSES 2 x 512), "
-                  f"latent {init.model_args['latent_dim']} (MOSES 128), batch 128 (MOSES 512), "
-                  f"{init.discriminator_steps} discriminator updates per batch, the regularisation weight ramped "
-                  f"over {init.regularization_warmup_steps} batches, and {steps_note} instead of 120 epochs of "
-                  f"1.58M. Sampling temperature {net.temperature:g} (MOSES samples its AAE at 1).{temperature_note} "
-                  "Diagnosis (1,000 MOSES-test molecules): "
-                  f"decoding their own codes gives {diagnosis['valid_from_posterior_codes']:.1%} valid SMILES "
-                  f"({diagnosis['exact_reconstruction']:.1%} exact), and the codes have per-dimension |mean| "
-                  f"{diagnosis['code_mean_abs']:.2f} and std {diagnosis['code_std']:.2f} (the prior: 0 and 1). "
-                  "Metrics use 10k samples and a 10k test subset (MOSES: 30k and the full test set); the 'real "
-                  "molecules' baseline shows what this protocol gives for real data. Invalid samples are counted, "
-                  "never raised: `zoo sample aae-moses --n 20` marks each SMILES valid/invalid."),
+        "baselines": [*baselines, *fields["baselines"]],
+        "training": training_meta(facts, RECIPE, budget_of(RECIPE)),
+        "notes": card_text(MODEL_ID, "notes", encoder_hidden=init.model_args["encoder_hidden"],
+                           decoder_layers=init.model_args["decoder_layers"],
+                           decoder_hidden=init.model_args["decoder_hidden"],
+                           latent_dim=init.model_args["latent_dim"], discriminator_steps=init.discriminator_steps,
+                           warmup=init.regularization_warmup_steps, steps_note=steps_note,
+                           temperature=net.temperature, temperature_note=temperature_note,
+                           valid_from_codes=diagnosis["valid_from_posterior_codes"],
+                           exact=diagnosis["exact_reconstruction"], code_mean_abs=diagnosis["code_mean_abs"],
+                           code_std=diagnosis["code_std"]),
         "extra": {"eval": {"n_samples": N_SAMPLES, "seed": 0, "test_size": TEST_SIZE, "train_size": None,
                            "subset_seed": 0},
                   "n_valid": ours["n_valid"], "sample_seconds": round(sample_seconds, 1), "diagnosis": diagnosis,
