@@ -39,7 +39,11 @@ def test_cards_show_their_figures_or_say_there_are_none():
     assert "](interpolation.png)" in celeba and "zoo sample wgan-gp-celeba --n 16 --seed 0" in celeba
     assert "](curves.png)" in render_card(get_pretrained_cfg("mpnn-qm9-mu"))  # its run's curve was kept
     cora = render_card(get_pretrained_cfg("gcn-cora"))
-    assert "samples.png" not in cora and "No training curves are shipped" in cora
+    assert "samples.png" not in cora and "](curves.png)" in cora  # a classifier: its run's curves, no samples
+    import dataclasses
+
+    unlogged = render_card(dataclasses.replace(get_pretrained_cfg("gcn-cora"), id="gcn-unlogged"))
+    assert "](curves.png)" not in unlogged and "No training curves are shipped" in unlogged
 
 
 def test_a_status_is_the_first_thing_on_the_card():
