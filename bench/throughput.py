@@ -457,8 +457,14 @@ def run_in_workers(families: list[Family], jobs: int, argv: list[str] | None, ar
         k = loads.index(min(loads))
         groups[k].append(family.name)
         loads[k] += COST.get(family.name, 1)
-    base = [a for a in (argv if argv is not None else sys.argv[1:]) if not a.startswith(("--families", "--jobs",
-                                                                                         "--out"))]
+    base, skip = [], False
+    for a in (argv if argv is not None else sys.argv[1:]):  # drop the options each worker gets its own of
+        if skip:
+            skip = False
+        elif a in ("--families", "--jobs", "--out"):
+            skip = True  # "--families nfp,gcn": its value goes too
+        elif not a.startswith(("--families=", "--jobs=", "--out=")):
+            base.append(a)
     command = [sys.executable, "-m", "bench.throughput", *base, "--jobs", "1"]
     if os.environ.get("ZOO_DATA_ROOT") and args.quick:
         command += ["--quick-root", os.environ["ZOO_DATA_ROOT"]]

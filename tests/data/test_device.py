@@ -81,3 +81,24 @@ def test_recipes_train_with_device_resident_data(recipe, data_root, tmp_path, mo
     assert run.trainer.global_step > 0
     state = torch.load(run.last_checkpoint, weights_only=True)["state_dict"]
     assert all(torch.isfinite(v).all() for v in state.values() if v.is_floating_point())
+
+
+def test_resident_batches_pass_through_and_others_are_moved():
+    from lightning.pytorch import LightningDataModule
+
+    from zoo.data.device import ResidentBatches, on_device
+
+    class DM(ResidentBatches, LightningDataModule):
+        pass
+
+    dm, cpu, meta = DM(), torch.device("cpu"), torch.device("meta")
+    batch = Batch.from_data_list(_graphs(3))
+    assert dm.transfer_batch_to_device(batch, cpu, 0) is batch  # already there: no walk, no copy
+    tensor = torch.zeros(2)
+    assert dm.transfer_batch_to_device(tensor, cpu, 0) is tensor
+    moved = dm.transfer_batch_to_device(batch.clone(), meta, 0)  # elsewhere: Lightning's default moves it
+    assert moved.x.device == meta and moved.edge_index.device == meta and batch.x.device == cpu
+    mixed = batch.clone()
+    mixed.y = mixed.y.to(meta)
+    assert not on_device(mixed, cpu) and not on_device(mixed, meta)
+    assert not on_device({"x": tensor}, cpu)  # unknown containers are left to Lightning

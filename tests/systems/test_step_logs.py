@@ -1,6 +1,7 @@
 """Per-step metrics are computed and logged only on the steps Lightning writes, and none of those is lost."""
 
 import lightning.pytorch as pl
+import pytest
 import torch
 from lightning.pytorch.loggers import Logger
 
@@ -67,3 +68,25 @@ def test_adam_is_fused_only_on_cuda():
     params = [torch.nn.Parameter(torch.zeros(3))]
     assert not adam(params, "cpu", lr=0.1).defaults["fused"]
     assert adam(params, "cpu", lr=0.1).defaults["lr"] == 0.1
+
+
+class ProgBarToy(Toy):
+    def training_step(self, batch, batch_idx):
+        loss = self.layer(batch).pow(2).mean()
+        self.last = loss.detach()
+        log_when_due(self, {"train/loss": loss}, prog_bar=True)
+        return loss
+
+
+def test_due_values_reach_loggers_monitors_and_bar_without_self_log(monkeypatch):
+    calls = []
+    monkeypatch.setattr(pl.LightningModule, "log", lambda self, *a, **k: calls.append(a[0]))
+    model, logger = ProgBarToy(), RecordingLogger()
+    trainer = pl.Trainer(max_steps=6, log_every_n_steps=3, logger=logger, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False)
+    trainer.fit(model, torch.utils.data.DataLoader(torch.randn(64, 2), batch_size=4))
+    assert calls == []  # Lightning's result collection is not involved
+    assert [(s, k) for s, k in logger.steps] == [(2, {"train/loss", "epoch"}), (5, {"train/loss", "epoch"})]
+    assert torch.is_tensor(trainer.callback_metrics["train/loss"])  # what an EarlyStopping monitor reads
+    torch.testing.assert_close(trainer.callback_metrics["train/loss"], model.last)
+    assert trainer.progress_bar_metrics["train/loss"] == pytest.approx(float(model.last))

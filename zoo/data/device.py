@@ -18,6 +18,10 @@ CelebA-64 subset 74 MB, QM9 about 0.2 GB as graphs, the MOSES subsets less), so 
 Both shuffle with a generator seeded by ``seed + epoch`` (identical on every DDP rank, which then takes its own
 stride of the permutation), drop the last partial batch when asked, and report ``len()`` like a DataLoader.
 Lightning accepts any such iterable as a train loader; it finds the batches already on its device.
+
+:class:`ResidentBatches` (a datamodule mixin) hands Lightning's ``transfer_batch_to_device`` a batch that is
+already on the device unchanged: Lightning's default walks the batch and calls ``.to(device)`` on every attribute
+of a PyG ``Batch`` (about 40 us per step on the build machine's CPU, for nothing) whether or not it is there.
 """
 
 from __future__ import annotations
@@ -173,6 +177,26 @@ class DeviceGraphLoader:
             if key in self.slices:
                 return key
         raise ValueError(f"no node-level attribute (x, z or pos) among {self.keys}")
+
+
+def on_device(batch: Any, device: torch.device) -> bool:
+    """True when ``batch`` is a tensor, or a PyG ``Data``/``Batch`` whose tensors all are, on ``device``."""
+    if isinstance(batch, Tensor):
+        return batch.device == device
+    stores = getattr(batch, "stores", None)  # torch_geometric.data.Data / Batch, duck-typed
+    if stores is None:
+        return False
+    return all(value.device == device for store in stores for value in store.values() if isinstance(value, Tensor))
+
+
+class ResidentBatches:
+    """Mixin for a ``LightningDataModule`` (first among the bases): a batch already on the training device is
+    passed on as it is; any other batch is moved by Lightning's default."""
+
+    def transfer_batch_to_device(self, batch: Any, device: torch.device, dataloader_idx: int) -> Any:
+        if on_device(batch, device):
+            return batch
+        return super().transfer_batch_to_device(batch, device, dataloader_idx)
 
 
 def device_of(trainer: Any) -> torch.device:

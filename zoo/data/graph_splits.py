@@ -11,8 +11,10 @@ from lightning.pytorch import LightningDataModule
 from torch.utils.data import Dataset
 from torch_geometric.loader import DataLoader
 
+from zoo.data.device import ResidentBatches
 
-class GraphSplitDataModule(LightningDataModule):
+
+class GraphSplitDataModule(ResidentBatches, LightningDataModule):
     """Subclasses implement :meth:`split_dataset` and save ``batch_size``, ``num_workers`` (and optionally
     ``device_resident`` and ``seed``) as hparams."""
 

@@ -16,6 +16,7 @@ import lightning.pytorch as pl
 import torch
 from torch_geometric.data import Data
 
+from zoo.data.device import ResidentBatches
 from zoo.data.root import ROOT_HINT, DataNotFoundError, data_root
 from zoo.io import cache_dir, check_pickle, first_line, source_key
 
@@ -98,7 +99,7 @@ class _FullGraph(torch.utils.data.Dataset):
         return self.data
 
 
-class PlanetoidDataModule(pl.LightningDataModule):
+class PlanetoidDataModule(ResidentBatches, pl.LightningDataModule):
     """Full-batch node classification on a Planetoid graph.
 
     Args:

@@ -29,11 +29,12 @@ from zoo.hub import load_state_into
 from zoo.metrics import logged
 from zoo.metrics.regression import regression_metrics
 from zoo.registry import create_model
+from zoo.systems.lean import LeanSteps
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due
 
 
-class MoleculeRegression(pl.LightningModule):
+class MoleculeRegression(LeanSteps, pl.LightningModule):
     """Args:
     architecture: registered architecture ("nfp", "ecfp_mlp", "mpnn").
     model_args: its constructor args (JSON-able).
@@ -103,16 +104,21 @@ class MoleculeRegression(pl.LightningModule):
     def forward(self, batch) -> torch.Tensor:
         return self.net(batch)
 
-    def _loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+    def _standardised_loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """The loss on standardised targets, and the model's standardised output."""
         standardised = self.net.forward_standardised(batch)
         target = (batch.y.view_as(standardised) - self.net.target_mean) / self.net.target_std
         fn = F.mse_loss if self.hparams.loss == "mse" else F.l1_loss
-        prediction = standardised * self.net.target_std + self.net.target_mean
-        return fn(standardised, target), prediction
+        return fn(standardised, target), standardised
+
+    def _loss(self, batch) -> tuple[torch.Tensor, torch.Tensor]:
+        """The loss, and the prediction in physical units (for the evaluation metrics)."""
+        loss, standardised = self._standardised_loss(batch)
+        return loss, standardised * self.net.target_std + self.net.target_mean
 
     def training_step(self, batch, batch_idx: int) -> torch.Tensor:
-        loss, _ = self._loss(batch)
-        log_when_due(self, {"train/loss": loss}, batch_size=batch.num_graphs, prog_bar=True)
+        loss, _ = self._standardised_loss(batch)  # no physical-unit prediction: nothing reads it in training
+        log_when_due(self, {"train/loss": loss}, prog_bar=True)
         return loss
 
     def on_validation_epoch_start(self) -> None:

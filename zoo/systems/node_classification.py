@@ -20,11 +20,12 @@ from zoo.hub import load_state_into
 from zoo.metrics import logged
 from zoo.metrics.classification import node_classification_metrics
 from zoo.registry import create_model
+from zoo.systems.lean import LeanSteps
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due
 
 
-class NodeClassificationSystem(pl.LightningModule):
+class NodeClassificationSystem(LeanSteps, pl.LightningModule):
     """Args:
     architecture: registered architecture name (e.g. "gcn").
     model_args: its constructor args (JSON-able).
@@ -36,7 +37,7 @@ class NodeClassificationSystem(pl.LightningModule):
     def __init__(self, architecture: str = "gcn", model_args: dict[str, Any] | None = None, lr: float = 0.01,
                  weight_decay: float = 5e-4, init_from: str | None = None):
         super().__init__()
-        self._train_nodes: int | None = None
+        self._fits_checked = False
         self.save_hyperparameters()
         self.net = create_model(architecture, **(model_args or {}))
         if init_from:
@@ -52,12 +53,12 @@ class NodeClassificationSystem(pl.LightningModule):
                              f"{expected}; set model.init_args.model_args.in_channels to {data.num_features}")
 
     def training_step(self, data: Data, batch_idx: int) -> torch.Tensor:
-        self._check_fits(data)
+        if not self._fits_checked:  # the features are the same at every step: checked once per run
+            self._check_fits(data)
+            self._fits_checked = True
         logits = self(data)
         loss = F.cross_entropy(logits[data.train_mask], data.y[data.train_mask])
-        if self._train_nodes is None:  # one host sync for the whole run, not one per step
-            self._train_nodes = int(data.train_mask.sum())
-        log_when_due(self, {"train/loss": loss}, batch_size=self._train_nodes)
+        log_when_due(self, {"train/loss": loss})
         return loss
 
     def _evaluate(self, data: Data, split: str) -> None:

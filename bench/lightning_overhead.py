@@ -1,0 +1,146 @@
+"""Lightning's own cost per training step, on a model too small to hide it.
+
+    python bench/lightning_overhead.py            # ~1 minute on one CPU thread
+
+A one-layer model (20 -> 1, batch 8, SGD) trained for ``--steps`` steps in five ways, each timed in the main
+thread's CPU time (other jobs on a shared machine do not inflate it), alternating ``--repeats`` times, medians
+printed in microseconds per step:
+
+- ``plain``: ``loss.backward(); opt.step()`` over the same DataLoader;
+- ``lightning``: ``Trainer.fit`` of a plain ``LightningModule`` (no logger, checkpoint, progress bar or summary);
+- ``lean``: the same with :class:`zoo.systems.lean.LeanSteps`;
+- ``self.log``: ``lightning`` plus ``self.log("train/loss", loss)`` at every step (``log_every_n_steps=1``);
+- ``log_when_due``: ``lightning`` plus :func:`zoo.systems.step_logs.log_when_due` at every step.
+
+The differences are Lightning's per-step dispatch, what :class:`~zoo.systems.lean.LeanSteps` saves of it, and the
+cost of one logged value through ``self.log`` and through the zoo's direct path.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import time
+import warnings
+
+import lightning.pytorch as pl
+import torch
+from lightning.pytorch import Callback
+
+from zoo.systems.lean import LeanSteps
+from zoo.systems.step_logs import log_when_due
+
+WIDTH, BATCH, WARMUP = 20, 8, 50
+CLOCK = time.thread_time
+
+
+class Tiny(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Linear(WIDTH, 1)
+
+    def training_step(self, batch, batch_idx):
+        return self.net(batch).pow(2).mean()
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=1e-3)
+
+
+class LeanTiny(LeanSteps, Tiny):
+    pass
+
+
+class SelfLog(Tiny):
+    def training_step(self, batch, batch_idx):
+        loss = super().training_step(batch, batch_idx)
+        self.log("train/loss", loss, batch_size=BATCH)
+        return loss
+
+
+class WhenDue(Tiny):
+    def training_step(self, batch, batch_idx):
+        loss = super().training_step(batch, batch_idx)
+        log_when_due(self, {"train/loss": loss})
+        return loss
+
+
+class _Window(Callback):
+    def __init__(self, steps: int):
+        self.steps, self.seen, self.marks = steps, 0, []
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        self.seen += 1
+        if self.seen in (WARMUP, WARMUP + self.steps):
+            self.marks.append(CLOCK())
+        if self.seen == WARMUP + self.steps:
+            trainer.should_stop = True
+
+
+def _loader():
+    return torch.utils.data.DataLoader([torch.randn(BATCH, WIDTH) for _ in range(64)], batch_size=None)
+
+
+def lightning_step(cls: type, steps: int, logger: pl.loggers.Logger | bool = False) -> float:
+    window = _Window(steps)
+    trainer = pl.Trainer(max_epochs=10 ** 6, logger=logger, log_every_n_steps=1, enable_checkpointing=False,
+                         enable_progress_bar=False, enable_model_summary=False, callbacks=[window],
+                         accelerator="cpu", devices=1)
+    trainer.fit(cls(), train_dataloaders=_loader())
+    return (window.marks[1] - window.marks[0]) / steps
+
+
+def plain_step(steps: int) -> float:
+    model = Tiny()
+    optimizer = model.configure_optimizers()
+    loader, seen, start = _loader(), 0, 0.0
+    while seen < WARMUP + steps:
+        for batch in loader:
+            seen += 1
+            if seen == WARMUP:
+                start = CLOCK()
+            loss = model.training_step(batch, seen)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            if seen == WARMUP + steps:
+                break
+    return (CLOCK() - start) / steps
+
+
+class _NullLogger(pl.loggers.Logger):
+    """Receives the values like any logger and keeps nothing (the cost measured is Lightning's, not a file's)."""
+
+    name, version = "null", "0"
+
+    def log_metrics(self, metrics, step=None):
+        pass
+
+    def log_hyperparams(self, params, *args, **kwargs):
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=1500)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    torch.set_num_threads(1)
+    logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore")
+    runs = {"plain": lambda: plain_step(args.steps),
+            "lightning": lambda: lightning_step(Tiny, args.steps),
+            "lean": lambda: lightning_step(LeanTiny, args.steps),
+            "self.log": lambda: lightning_step(SelfLog, args.steps, _NullLogger()),
+            "log_when_due": lambda: lightning_step(WhenDue, args.steps, _NullLogger())}
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(args.repeats):
+        for name, run in runs.items():
+            times[name].append(run())
+    for name, values in times.items():
+        print(f"{name:13s} {1e6 * statistics.median(values):7.1f} us/step  (runs: "
+              f"{', '.join(f'{1e6 * v:.0f}' for v in values)})")
+
+
+if __name__ == "__main__":
+    main()
