@@ -54,3 +54,22 @@ def test_a_template_names_the_value_it_lacks():
 def test_callers_get_a_copy():
     card_fields("gcn-cora")["tags"].append("changed")
     assert "changed" not in card_fields("gcn-cora")["tags"]
+
+
+def test_the_minimax_gan_notes_come_back_word_for_word_from_the_data_file():
+    """bench/gan/ship_minimax.py fills gan-mnist's templates from the committed diagnosis CSV and the run's
+    counters; with the shipped counters they give the shipped notes."""
+    from bench.gan.ship_minimax import diagnosis_text
+
+    shipped = SHIPPED["gan-mnist"]
+    notes = card_text("gan-mnist", "notes", diagnosis=diagnosis_text(), wall_time=shipped.training["wall_time"],
+                      epochs=shipped.training["epochs"], generator_steps=shipped.training["generator_steps"])
+    assert notes == shipped.notes
+
+
+@pytest.mark.parametrize("model_id", [i for i in sorted(SHIPPED) if SHIPPED[i].evaluator == "gan-fid"])
+def test_every_gan_has_the_notes_a_gpu_import_writes(model_id):
+    notes = card_text(model_id, "device_notes", command="zoo train X", hardware="one GPU", generator_steps=10,
+                      epochs=1, paper_budget=card_text(model_id, "paper_budget"))
+    assert notes.startswith("Trained by `zoo train X` on one GPU: 10 generator steps (1 epochs); ")
+    assert ("200k generator iterations" in notes) == model_id.startswith("wgan-gp")
