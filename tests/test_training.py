@@ -198,3 +198,31 @@ def test_cpu_minutes_replaces_the_recipes_own_cpu_time_limit(in_tmp):
     recipe.write_text(yaml.safe_dump(config))
     run = fit(recipe, ["--trainer.max_epochs=1", "--trainer.logger=false", *QUIET], cpu_minutes=0.5)
     assert [c.minutes for c in run.trainer.callbacks if isinstance(c, CPUTimeLimit)] == [0.5]
+
+
+def test_a_run_with_a_monitored_checkpoint_exports_its_best_epoch_not_its_last(in_tmp, isolated_zoo):
+    import torch
+    import yaml
+    from safetensors.torch import load_file
+
+    recipe = yaml.safe_load((REPO / "recipes/nfp/debug.yaml").read_text())
+    recipe["trainer"].update(max_epochs=4, callbacks=[
+        {"class_path": "lightning.pytorch.callbacks.ModelCheckpoint",
+         "init_args": {"monitor": "val/loss", "mode": "min", "save_top_k": 1, "filename": "best"}},
+        {"class_path": "lightning.pytorch.callbacks.ModelCheckpoint",
+         "init_args": {"save_top_k": 1, "save_last": True, "filename": "latest"}}])
+    path = in_tmp / "nfp-best.yaml"
+    path.write_text(yaml.safe_dump(recipe))
+    meta = {"id": "nfp-tiny", "method": "NFP", "dataset": "ESOL", "task": "graph-regression", "paper": "Duvenaud 2015",
+            "split": "random", "metrics": [{"name": "test_rmse", "value": 0.0}]}
+    run = fit(path, QUIET, export_meta=meta)  # 60 molecules: the validation loss is lowest early, then rises
+    best = run.trainer.checkpoint_callback.best_model_path
+    assert run.weights_checkpoint == Path(best) and run.weights_checkpoint.name.startswith("best")
+    best_ckpt = torch.load(best, map_location="cpu", weights_only=True)
+    last_epoch = torch.load(run.last_checkpoint, map_location="cpu", weights_only=True)["epoch"]
+    assert best_ckpt["epoch"] < last_epoch  # else this test could not tell the two apart
+    best_state = best_ckpt["state_dict"]
+    shipped = load_file(isolated_zoo / "checkpoints" / "nfp-tiny" / "model.safetensors")
+    assert all(torch.equal(shipped[k], best_state[f"net.{k}"]) for k in shipped)
+    gcn = fit(GCN, ["--trainer.max_epochs=1", *QUIET], run_name="plain")
+    assert gcn.weights_checkpoint == gcn.last_checkpoint  # no monitored checkpoint: the last one

@@ -3,9 +3,10 @@
 The user story "reproduce reported results" in one command. The card's ``recipe`` field is the ``zoo train``
 command that made the weights (recipe file, seed and options); :func:`reproduce` runs exactly that through
 :func:`zoo.training.fit` into ``runs/reproduce/...`` (so rerunning resumes, and the ``--max-minutes`` /
-``--cpu-minutes`` limits cut it short on purpose), rebuilds the trained ``nn.Module`` from ``last.ckpt``, and calls the card's evaluator on it. The
-repository is never touched unless ``export=True``, which replaces the shipped checkpoint and card with the
-reproduced ones (metric values updated, everything else from the card).
+``--cpu-minutes`` limits cut it short on purpose), rebuilds the trained ``nn.Module`` from the run's weights (the
+recipe's best monitored checkpoint, else ``last.ckpt``: :attr:`zoo.training.Run.weights_checkpoint`), and calls
+the card's evaluator on it. The repository is never touched unless ``export=True``, which replaces the shipped
+checkpoint and card with the reproduced ones (metric values updated, everything else from the card).
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def reproduce(model_id: str, extra: Sequence[str] = (), *, data_root: str | None
         overrides.append(f"--data.init_args.root={data_root}")
     run = fit(recipe, overrides, fresh=fresh, device=device, precision=precision, max_minutes=max_minutes,
               cpu_minutes=cpu_minutes, runs_dir=REPRODUCE_RUNS)
-    net, _, _ = load_trained_net(run.last_checkpoint)
+    net, _, _ = load_trained_net(run.weights_checkpoint)
     now = get_evaluator(cfg.evaluator)(net, cfg, root=data_root)
     result = Reproduction(
         model_id=model_id, run_dir=run.dir, recipe=recipe, overrides=overrides, now=dict(now),
@@ -80,7 +81,7 @@ def reproduce(model_id: str, extra: Sequence[str] = (), *, data_root: str | None
         meta["training"] = {**(meta.get("training") or {}), "wandb_run_id": run.wandb_run_id}
         for key in ("sha256", "revision", "architecture", "model_args"):
             meta.pop(key, None)
-        export_checkpoint(run.last_checkpoint, meta)
+        export_checkpoint(run.weights_checkpoint, meta)
         result.exported = True
     return result
 

@@ -313,6 +313,16 @@ class Run:
         return last_checkpoint(self.dir)
 
     @property
+    def weights_checkpoint(self) -> Path:
+        """The checkpoint the run's result is: the best one of the recipe's monitored ``ModelCheckpoint`` when it
+        has one (NFP keeps and tests its lowest-validation-loss epoch), else ``last.ckpt``. Export and
+        ``zoo reproduce`` take their weights from here, so they score what the card's protocol scores."""
+        for callback in self.trainer.checkpoint_callbacks if self.cli else ():
+            if callback.monitor and callback.best_model_path and Path(callback.best_model_path).is_file():
+                return Path(callback.best_model_path)
+        return self.last_checkpoint
+
+    @property
     def trainer(self) -> Trainer:
         return self.cli.trainer
 
@@ -487,7 +497,8 @@ def _read_meta(export_meta: dict[str, Any] | str | Path | None) -> dict[str, Any
 
 
 def export_run(run: Run, meta: dict[str, Any], recipe: Path, overrides: Sequence[str]):
-    """Export a finished run's ``last.ckpt``; the card gets the W&B run id and the ``zoo train`` command."""
+    """Export a finished run's weights (:attr:`Run.weights_checkpoint`); the card gets the W&B run id and the
+    ``zoo train`` command."""
     from zoo.export import export_checkpoint
 
     meta = dict(meta)
@@ -496,7 +507,7 @@ def export_run(run: Run, meta: dict[str, Any], recipe: Path, overrides: Sequence
     training.setdefault("run_folder", str(run.dir))
     meta["training"] = training
     meta.setdefault("recipe", " ".join(["zoo train", str(recipe), *overrides]))
-    return export_checkpoint(run.last_checkpoint, meta)
+    return export_checkpoint(run.weights_checkpoint, meta)
 
 
 def train(recipe: str | Path, extra_args: Sequence[str] = (), run: bool = True) -> ZooCLI | Run:
