@@ -7,7 +7,8 @@ thread's CPU time (other jobs on a shared machine do not inflate it), alternatin
 printed in microseconds per step:
 
 - ``plain``: ``loss.backward(); opt.step()`` over the same DataLoader;
-- ``lightning``: ``Trainer.fit`` of a plain ``LightningModule`` (no logger, checkpoint, progress bar or summary);
+- ``lightning``: a plain ``LightningModule`` through :func:`zoo.training.fit` (the ``zoo train`` path, with its
+  non-finite guard; no logger, checkpoint, progress bar or summary);
 - ``lean``: the same with :class:`zoo.systems.lean.LeanSteps`;
 - ``self.log``: ``lightning`` plus ``self.log("train/loss", loss)`` at every step (``log_every_n_steps=1``);
 - ``log_when_due``: ``lightning`` plus :func:`zoo.systems.step_logs.log_when_due` at every step.
@@ -21,15 +22,22 @@ from __future__ import annotations
 import argparse
 import logging
 import statistics
+import sys
+import tempfile
 import time
 import warnings
+from pathlib import Path
 
 import lightning.pytorch as pl
 import torch
+import yaml
 from lightning.pytorch import Callback
 
-from zoo.systems.lean import LeanSteps
-from zoo.systems.step_logs import log_when_due
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the recipes name this file's classes as bench.lightning_overhead.*
+
+from zoo.systems.lean import LeanSteps  # noqa: E402
+from zoo.systems.step_logs import log_when_due  # noqa: E402
 
 WIDTH, BATCH, WARMUP = 20, 8, 50
 CLOCK = time.thread_time
@@ -81,12 +89,27 @@ def _loader():
     return torch.utils.data.DataLoader([torch.randn(BATCH, WIDTH) for _ in range(64)], batch_size=None)
 
 
-def lightning_step(cls: type, steps: int, logger: pl.loggers.Logger | bool = False) -> float:
+class TinyData(pl.LightningDataModule):
+    def train_dataloader(self):
+        return _loader()
+
+
+def lightning_step(cls: str, steps: int, logger: bool = False) -> float:
+    """Seconds per step of ``bench.lightning_overhead.<cls>`` trained by :func:`zoo.training.fit`."""
+    from zoo.training import fit
+
     window = _Window(steps)
-    trainer = pl.Trainer(max_epochs=10 ** 6, logger=logger, log_every_n_steps=1, enable_checkpointing=False,
-                         enable_progress_bar=False, enable_model_summary=False, callbacks=[window],
-                         accelerator="cpu", devices=1)
-    trainer.fit(cls(), train_dataloaders=_loader())
+    trainer = {"max_epochs": 10 ** 6, "log_every_n_steps": 1, "enable_checkpointing": False,
+               "enable_progress_bar": False, "enable_model_summary": False, "accelerator": "cpu", "devices": 1,
+               "logger": False}
+    recipe = {"trainer": trainer, "model": {"class_path": f"bench.lightning_overhead.{cls}"},
+              "data": {"class_path": "bench.lightning_overhead.TinyData"}}
+    with tempfile.TemporaryDirectory() as tmp:
+        if logger:
+            trainer["logger"] = {"class_path": "bench.lightning_overhead.NullLogger", "init_args": {"save_dir": tmp}}
+        path = Path(tmp) / "tiny.yaml"
+        path.write_text(yaml.safe_dump(recipe))
+        fit(path, callbacks=[window], runs_dir=Path(tmp) / "runs", verbose=False)
     return (window.marks[1] - window.marks[0]) / steps
 
 
@@ -108,10 +131,18 @@ def plain_step(steps: int) -> float:
     return (CLOCK() - start) / steps
 
 
-class _NullLogger(pl.loggers.Logger):
+class NullLogger(pl.loggers.Logger):
     """Receives the values like any logger and keeps nothing (the cost measured is Lightning's, not a file's)."""
 
     name, version = "null", "0"
+
+    def __init__(self, save_dir: str = "."):
+        super().__init__()
+        self._save_dir = save_dir
+
+    @property
+    def save_dir(self) -> str:  # where LightningCLI writes the run's config.yaml
+        return self._save_dir
 
     def log_metrics(self, metrics, step=None):
         pass
@@ -129,10 +160,10 @@ def main(argv: list[str] | None = None) -> None:
     logging.getLogger("lightning.pytorch").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore")
     runs = {"plain": lambda: plain_step(args.steps),
-            "lightning": lambda: lightning_step(Tiny, args.steps),
-            "lean": lambda: lightning_step(LeanTiny, args.steps),
-            "self.log": lambda: lightning_step(SelfLog, args.steps, _NullLogger()),
-            "log_when_due": lambda: lightning_step(WhenDue, args.steps, _NullLogger())}
+            "lightning": lambda: lightning_step("Tiny", args.steps),
+            "lean": lambda: lightning_step("LeanTiny", args.steps),
+            "self.log": lambda: lightning_step("SelfLog", args.steps, logger=True),
+            "log_when_due": lambda: lightning_step("WhenDue", args.steps, logger=True)}
     times: dict[str, list[float]] = {name: [] for name in runs}
     for _ in range(args.repeats):
         for name, run in runs.items():
