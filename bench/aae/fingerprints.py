@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> None:
     with torch.no_grad():
         z = torch.randn(N_SAMPLES, gan.net.latent_dim, generator=torch.Generator().manual_seed(0))
         probs = gan.net(z)
-        d_real = torch.sigmoid(gan.critic(test[:N_SAMPLES])).mean().item()
-        d_fake = torch.sigmoid(gan.critic(probs)).mean().item()
+        d_real = torch.sigmoid(gan.discriminator(test[:N_SAMPLES])).mean().item()
+        d_fake = torch.sigmoid(gan.discriminator(probs)).mean().item()
     plain = {f"sample_{k}": v for k, v in sample_vs_real((probs > 0.5).float(), test, train_bits).items()}
     plain.update({"mean_distance_from_binary": float(torch.minimum(probs, 1 - probs).mean()),
                   "discriminator_on_real": d_real, "discriminator_on_generated": d_fake})
