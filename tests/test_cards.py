@@ -141,3 +141,12 @@ def test_a_training_fact_that_was_not_recorded_says_so_rather_than_none():
     cfg = get_pretrained_cfg("gcn-cora")
     card = render_card(dataclasses.replace(cfg, training={**cfg.training, "wandb_run_id": None}))
     assert "- wandb run id: not recorded" in card and "None" not in card.split("## Training")[-1].split("##")[0]
+
+
+def test_metrics_measured_the_same_way_share_one_protocol_line():
+    card = render_card(get_pretrained_cfg("aae-moses"))
+    protocol = card.split("## Results")[1].split("## Reproduce")[0]
+    assert protocol.count("Measured with `") == 1  # fifteen MOSES metrics, one protocol
+    assert "- **valid, unique@10k, novelty, fcd," in protocol
+    cora = render_card(get_pretrained_cfg("gcn-cora"))
+    assert "- **test_accuracy" in cora

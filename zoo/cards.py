@@ -115,11 +115,13 @@ def _cite(results: list[PaperResult]) -> str:
 
 
 def _protocol(cfg: PretrainedCfg) -> str:
-    lines = []
+    """One line per protocol: metrics measured the same way (same text, same command) share it, so a card with
+    fifteen MOSES metrics states the MOSES protocol once, not fifteen times."""
+    groups: dict[tuple[str, str], list[str]] = {}
     for m in cfg.metrics:
-        lines.append(f"- **{m.name}**: {m.protocol or 'see recipe'}"
-                     + (f" Measured with `{m.command}`." if m.command else ""))
-    return "\n".join(lines)
+        groups.setdefault((m.protocol or "see recipe", m.command or ""), []).append(m.name)
+    return "\n".join(f"- **{', '.join(names)}**: {protocol}" + (f" Measured with `{command}`." if command else "")
+                     for (protocol, command), names in groups.items())
 
 
 def _training(cfg: PretrainedCfg) -> str:
