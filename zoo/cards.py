@@ -158,7 +158,8 @@ def _curves(cfg: PretrainedCfg) -> str:
     shown = ", ".join(f"`{n}`" for n in names)
     return (f"![Training curves of {cfg.id}]({figures.CURVES_NAME})\n\n"
             f"Drawn from [`{METRICS_NAME}`]({METRICS_NAME}) in this folder ({len(points)} logged values): {shown}, "
-            f"against the optimizer step.")
+            "against the training batch (Lightning's logging step: the optimiser step for one-optimiser systems, "
+            "the batch for the adversarial ones, which take several optimiser steps per batch).")
 
 
 def render_card(cfg: PretrainedCfg) -> str:

@@ -153,7 +153,7 @@ def curve_metrics(points: list[Point]) -> list[str]:
 
 
 def draw_curves(points: list[Point], title: str, source: str) -> bytes:
-    """One small panel per metric (value against optimizer step), as PNG bytes tagged with ``source``."""
+    """One small panel per metric (value against the logged training batch), as PNG bytes tagged with ``source``."""
     names = curve_metrics(points)
     cols = min(3, len(names))
     rows = -(-len(names) // cols)
