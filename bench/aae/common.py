@@ -93,7 +93,8 @@ def budget_of(recipe: str) -> str:
     config = yaml.safe_load(Path(recipe).read_text())
     trainer = config.get("trainer") or {}
     for callback in trainer.get("callbacks") or []:
-        if callback.get("class_path", "").endswith("CPUTimeBudget"):
+        # zoo.callbacks.CPUTimeLimit, or CPUTimeBudget, its earlier name that the AAE recipes still use
+        if callback.get("class_path", "").rpartition(".")[2] in ("CPUTimeLimit", "CPUTimeBudget"):
             return f"{callback['init_args']['minutes']:g} CPU-minute budget"
     clock = None
     if trainer.get("max_time"):
