@@ -162,15 +162,14 @@ class SampleGrid(Callback):
     def on_train_epoch_end(self, trainer: Trainer, pl_module: LightningModule) -> None:
         if not (_due(trainer, self.every_n_epochs) and trainer.is_global_zero):
             return
-        from zoo.image_grid import make_grid, save_grid
+        from zoo.image_grid import make_grid, write_png
 
         images = self.sample(pl_module)
-        nrow = math.ceil(math.sqrt(len(images)))
-        save_grid(images, f"{trainer.default_root_dir}/samples/latest.png", nrow)
+        grid = make_grid(images, math.ceil(math.sqrt(len(images))))
+        write_png(grid, f"{trainer.default_root_dir}/samples/latest.png")
         caption = f"epoch {trainer.current_epoch}"
         if hasattr(pl_module, "generator_updates"):  # a GAN counts its own steps (global_step counts both players')
             caption += f", generator step {pl_module.generator_updates}"
-        grid = make_grid(images, nrow)
         for logger in trainer.loggers:
             if hasattr(logger, "log_image"):
                 logger.log_image(key=self.key, images=[grid], caption=[caption], step=trainer.global_step)

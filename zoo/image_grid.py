@@ -44,14 +44,18 @@ def make_grid(images: Tensor, nrow: int | None = None, padding: int = 2, pad_val
 
 def save_grid(images: Tensor, path: str | os.PathLike, nrow: int | None = None) -> Path:
     """Write ``images`` (``(N, C, H, W)`` in [-1, 1]) as a PNG grid at ``path`` atomically; return the path."""
+    return write_png(make_grid(images, nrow), path)
+
+
+def write_png(grid: np.ndarray, path: str | os.PathLike) -> Path:
+    """Write a uint8 grid from :func:`make_grid` as a PNG at ``path`` atomically; return the path."""
     from PIL import Image
+
+    from zoo.io import atomic_path
 
     path = Path(path)
     if path.suffix.lower() != ".png":
-        raise ValueError(f"save_grid writes PNG files; give a path ending in .png, got {path}")
-    grid = make_grid(images, nrow)
-    from zoo.io import atomic_path
-
+        raise ValueError(f"image grids are written as PNG files; give a path ending in .png, got {path}")
     with atomic_path(path, suffix=".png") as tmp:  # world-readable, never half-written
         Image.fromarray(grid).save(tmp, format="PNG")
     return path
