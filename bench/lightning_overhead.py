@@ -1,6 +1,7 @@
 """Lightning's own cost per training step, on a model too small to hide it.
 
-    python bench/lightning_overhead.py            # ~1 minute on one CPU thread
+    python -m bench.lightning_overhead            # ~1 minute on one CPU thread (the recipes it writes
+                                                  # name its classes as bench.lightning_overhead.*)
 
 A one-layer model (20 -> 1, batch 8, SGD) trained for ``--steps`` steps in five ways, each timed in the main
 thread's CPU time (other jobs on a shared machine do not inflate it), alternating ``--repeats`` times, medians
@@ -22,7 +23,6 @@ from __future__ import annotations
 import argparse
 import logging
 import statistics
-import sys
 import tempfile
 import time
 import warnings
@@ -31,13 +31,10 @@ from pathlib import Path
 import lightning.pytorch as pl
 import torch
 import yaml
-from lightning.pytorch import Callback
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))  # the recipes name this file's classes as bench.lightning_overhead.*
-
-from zoo.systems.lean import LeanSteps  # noqa: E402
-from zoo.systems.step_logs import log_when_due  # noqa: E402
+from bench.throughput import WindowTimer
+from zoo.systems.lean import LeanSteps
+from zoo.systems.step_logs import log_when_due
 
 WIDTH, BATCH, WARMUP = 20, 8, 50
 CLOCK = time.thread_time
@@ -73,18 +70,6 @@ class WhenDue(Tiny):
         return loss
 
 
-class _Window(Callback):
-    def __init__(self, steps: int):
-        self.steps, self.seen, self.marks = steps, 0, []
-
-    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
-        self.seen += 1
-        if self.seen in (WARMUP, WARMUP + self.steps):
-            self.marks.append(CLOCK())
-        if self.seen == WARMUP + self.steps:
-            trainer.should_stop = True
-
-
 def _loader():
     return torch.utils.data.DataLoader([torch.randn(BATCH, WIDTH) for _ in range(64)], batch_size=None)
 
@@ -98,7 +83,7 @@ def lightning_step(cls: str, steps: int, logger: bool = False) -> float:
     """Seconds per step of ``bench.lightning_overhead.<cls>`` trained by :func:`zoo.training.fit`."""
     from zoo.training import fit
 
-    window = _Window(steps)
+    window = WindowTimer(WARMUP, steps, clock=CLOCK)
     trainer = {"max_epochs": 10 ** 6, "log_every_n_steps": 1, "enable_checkpointing": False,
                "enable_progress_bar": False, "enable_model_summary": False, "accelerator": "cpu", "devices": 1,
                "logger": False}
@@ -110,7 +95,7 @@ def lightning_step(cls: str, steps: int, logger: bool = False) -> float:
         path = Path(tmp) / "tiny.yaml"
         path.write_text(yaml.safe_dump(recipe))
         fit(path, callbacks=[window], runs_dir=Path(tmp) / "runs", verbose=False)
-    return (window.marks[1] - window.marks[0]) / steps
+    return (window.t1 - window.t0) / steps
 
 
 def plain_step(steps: int) -> float:

@@ -223,17 +223,18 @@ def _sync(device: torch.device) -> None:
 class WindowTimer(Callback):
     """A Lightning callback timing batches ``warmup .. warmup + steps`` and then stopping the run."""
 
-    def __init__(self, warmup: int, steps: int):
+    def __init__(self, warmup: int, steps: int, clock: Callable[[], float] | None = None):
         self.warmup, self.steps, self.seen = warmup, steps, 0
+        self.clock = clock  # None: this module's CLOCK (set by main: process CPU time or the wall clock)
         self.t0 = self.t1 = None
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
         if self.seen == self.warmup:
             _sync(pl_module.device)
-            self.t0 = CLOCK()
+            self.t0 = (self.clock or CLOCK)()
         elif self.seen == self.warmup + self.steps:
             _sync(pl_module.device)
-            self.t1 = CLOCK()
+            self.t1 = (self.clock or CLOCK)()
             trainer.should_stop = True  # this batch still runs, outside the window
         self.seen += 1
 

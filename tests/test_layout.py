@@ -44,3 +44,15 @@ def test_only_the_training_path_builds_a_trainer():
         if any(s in text for s in ("Trainer(", "LightningCLI(")) and path.name != "training.py":
             builders.append(str(path.relative_to(repo)))
     assert builders == []
+
+
+def test_no_bench_script_edits_sys_path():
+    """bench/ is a package of entry points run with ``python -m bench.<module>`` from the repository root; a
+    script that puts folders on ``sys.path`` imports what it should name."""
+    repo = ZOO.parent
+    editors = []
+    for path in (repo / "bench").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and node.attr == "path" and getattr(node.value, "id", None) == "sys":
+                editors.append(str(path.relative_to(repo)))
+    assert editors == []

@@ -1,7 +1,7 @@
 """Lightning's per-step hook bookkeeping, without ``nn.Module.__setattr__``.
 
 Lightning's loop costs about 0.5 ms per training step on the build machine's CPU (a one-layer model: 0.18 ms per
-step in a plain loop, 0.68 ms through ``zoo.training.fit``; ``python bench/lightning_overhead.py``), about 3 % of an
+step in a plain loop, 0.68 ms through ``zoo.training.fit``; ``python -m bench.lightning_overhead``), about 3 % of an
 NFP step on ESOL. The largest single piece of it is paid by the LightningModule: before and after every hook (22 hooks
 per automatic-optimisation step) Lightning writes the hook's name into ``module._current_fx_name``. A
 LightningModule is an ``nn.Module``, whose ``__setattr__`` checks every assignment against the parameter, buffer

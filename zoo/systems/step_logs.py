@@ -11,7 +11,7 @@ the CPU this alone moves the zoo path from 0.93 to parity with a plain loop for 
 On the steps that are due, the values go straight to the loggers (Lightning's own ``log_metrics``: every logger,
 the same step number, the ``epoch`` key) and into ``trainer.callback_metrics`` (and the progress bar's metrics
 with ``prog_bar=True``), instead of through ``self.log``. ``self.log`` costs about 0.4 ms per call on the build
-machine's CPU whatever the value (``python bench/lightning_overhead.py``): its result collection moves a
+machine's CPU whatever the value (``python -m bench.lightning_overhead``): its result collection moves a
 torchmetrics-based record to the value's device on every call, walking and deep-copying the record's state. For
 GCN, which logs every step because a step is an epoch, that was about 0.6 % of a step; a GAN logs six values. Epoch-level (``on_epoch=True``)
 or synchronised (``sync_dist=True``) logging still goes through ``self.log``, which does the reduction.
