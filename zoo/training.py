@@ -27,6 +27,8 @@ LightningCLI, :func:`fit` adds, as options of the one path:
   ``32-true`` ...), i.e. ``trainer.accelerator`` and ``trainer.precision``; ``compile`` runs the networks
   through ``torch.compile`` (:class:`zoo.callbacks.CompileModules`);
 - **a non-finite-loss guard** on every system (:class:`zoo.callbacks.NonFiniteLossGuard`);
+- **several optimiser steps per Lightning step** for a system whose ``steps_per_execution`` is above 1: its
+  training batches are handed over in bundles (:mod:`zoo.data.bundles`, :mod:`zoo.systems.executions`);
 - **export** of the final weights to ``checkpoints/<id>/`` with a card, when ``export_meta`` is given.
 
 The first lines of a run say what it is: new or resuming (from which epoch), the folder, the weights a
@@ -424,6 +426,11 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
                 run.header.insert(1, f"  earlier run moved to {moved}")
             if verbose and trainer.is_global_zero:
                 print("\n".join(run.header), flush=True)
+            steps = getattr(cli.model, "steps_per_execution", 1)
+            if cli.datamodule is not None and steps > 1:  # zoo.systems.executions: k optimiser steps per step
+                from zoo.data.bundles import bundle_training_batches
+
+                bundle_training_batches(cli.datamodule, steps)
             # weights_only: a resumed checkpoint is read without unpickling code (zoo checkpoints hold plain types)
             trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=str(resumed_from) if resumed_from else None,
                         weights_only=True)

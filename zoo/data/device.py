@@ -32,6 +32,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from zoo.data.bundles import StepBundle
+
 
 def _permutation(n: int, shuffle: bool, seed: int, epoch: int) -> Tensor:
     if not shuffle:
@@ -180,9 +182,12 @@ class DeviceGraphLoader:
 
 
 def on_device(batch: Any, device: torch.device) -> bool:
-    """True when ``batch`` is a tensor, or a PyG ``Data``/``Batch`` whose tensors all are, on ``device``."""
+    """True when ``batch`` is a tensor, or a PyG ``Data``/``Batch`` whose tensors all are, on ``device`` (or a
+    :class:`zoo.data.bundles.StepBundle` of those)."""
     if isinstance(batch, Tensor):
         return batch.device == device
+    if isinstance(batch, StepBundle):
+        return all(on_device(one, device) for one in batch)
     stores = getattr(batch, "stores", None)  # torch_geometric.data.Data / Batch, duck-typed
     if stores is None:
         return False

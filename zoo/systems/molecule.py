@@ -29,12 +29,13 @@ from zoo.hub import load_state_into
 from zoo.metrics import logged
 from zoo.metrics.regression import regression_metrics
 from zoo.registry import create_model
+from zoo.systems.executions import StepsPerExecution
 from zoo.systems.lean import LeanSteps
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due
 
 
-class MoleculeRegression(LeanSteps, pl.LightningModule):
+class MoleculeRegression(LeanSteps, StepsPerExecution, pl.LightningModule):
     """Args:
     architecture: registered architecture ("nfp", "ecfp_mlp", "mpnn").
     model_args: its constructor args (JSON-able).
@@ -50,18 +51,22 @@ class MoleculeRegression(LeanSteps, pl.LightningModule):
     target_names: names for the logged per-target metrics (default: the datamodule's).
     chemical_accuracy: per-target chemical accuracy for the error ratio (default: QM9's, when the datamodule
         is QM9).
+    steps_per_execution: optimiser steps per Lightning training step (:mod:`zoo.systems.executions`): the same
+        updates, with Lightning's per-step cost paid once per ``steps_per_execution`` batches.
     """
 
     def __init__(self, architecture: str = "nfp", model_args: dict[str, Any] | None = None,
                  init_from: str | None = None, args_from: str | None = None, lr: float = 1e-3, weight_decay: float = 0.0, loss: str = "mse",
                  scheduler: str = "plateau", lr_min: float = 1e-5, plateau_factor: float = 0.7,
                  plateau_patience: int = 5, time_budget_min: float = 8.0,
-                 target_names: Sequence[str] | None = None, chemical_accuracy: Sequence[float] | None = None):
+                 target_names: Sequence[str] | None = None, chemical_accuracy: Sequence[float] | None = None,
+                 steps_per_execution: int = 1):
         super().__init__()
         if loss not in ("mse", "l1"):
             raise ValueError(f"loss must be 'mse' or 'l1', not {loss!r}")
         if scheduler not in ("plateau", "cosine", "time_cosine", "none"):
             raise ValueError(f"unknown scheduler {scheduler!r}; use plateau, cosine, time_cosine or none")
+        self.set_steps_per_execution(steps_per_execution)
         self.save_hyperparameters()
         if not model_args and (init_from or args_from):  # the shipped model's own architecture and args
             from zoo.registry import get_pretrained_cfg
@@ -116,10 +121,12 @@ class MoleculeRegression(LeanSteps, pl.LightningModule):
         loss, standardised = self._standardised_loss(batch)
         return loss, standardised * self.net.target_std + self.net.target_mean
 
-    def training_step(self, batch, batch_idx: int) -> torch.Tensor:
+    def training_loss(self, batch) -> torch.Tensor:  # StepsPerExecution's training step
         loss, _ = self._standardised_loss(batch)  # no physical-unit prediction: nothing reads it in training
-        log_when_due(self, {"train/loss": loss}, prog_bar=True)
         return loss
+
+    def log_training_loss(self, loss: torch.Tensor) -> None:
+        log_when_due(self, {"train/loss": loss}, prog_bar=True)
 
     def on_validation_epoch_start(self) -> None:
         self._outputs = {"loss": 0.0, "pred": [], "target": []}
@@ -175,8 +182,10 @@ class MoleculeRegression(LeanSteps, pl.LightningModule):
         if hp.scheduler == "plateau":
             scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 optimizer, mode="min", factor=hp.plateau_factor, patience=hp.plateau_patience, min_lr=hp.lr_min)
-            return {"optimizer": optimizer,
-                    "lr_scheduler": {"scheduler": scheduler, "monitor": "val/loss", "interval": "epoch"}}
+            config = {"scheduler": scheduler, "interval": "epoch"}
+            if self.automatic_optimization:  # manual optimisation: StepsPerExecution reads plateau_monitor
+                config["monitor"] = self.plateau_monitor
+            return {"optimizer": optimizer, "lr_scheduler": config}
         if hp.scheduler == "cosine":
             epochs = max(1, self.trainer.max_epochs or 1)
             scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs, eta_min=hp.lr_min)
