@@ -64,6 +64,40 @@ def test_a_nan_loss_stops_training_before_the_update(tmp_path, manual):
     torch.testing.assert_close(model.layer.weight, model.weights_seen[-1])  # no update after the NaN batch
 
 
+def test_deferred_guard_reads_the_device_flag_only_on_logging_steps(tmp_path, monkeypatch):
+    """On a GPU the guard does not read every loss back (a host-device synchronisation per step): the verdicts
+    gather in a flag read on the steps Lightning logs. Forced here on the CPU; the flag's reads counted."""
+    reads = []
+    original = NonFiniteLossGuard._check_deferred
+
+    def counted(self, trainer, pl_module):
+        reads.append(self._bad is not None)
+        original(self, trainer, pl_module)
+
+    monkeypatch.setattr(NonFiniteLossGuard, "_check_deferred", counted)
+    model = Regression(manual=True, bad_step=5)
+    run = pl.Trainer(max_epochs=1, callbacks=[NonFiniteLossGuard(deferred=True)], logger=False,
+                     enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False,
+                     default_root_dir=tmp_path, log_every_n_steps=4)
+    with pytest.raises(NonFiniteLossError, match="between steps 4 and 8"):
+        run.fit(model)
+    assert len(model.weights_seen) == 8  # stopped at the first logging step after the NaN, not at the epoch end
+    assert sum(reads) == 2  # the flag was read twice (steps 4 and 8), not once per step
+
+
+def test_deferred_guard_keeps_a_checkpoint_from_being_written_after_a_nan(tmp_path):
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    model = Regression(manual=True, bad_step=1)
+    saves = ModelCheckpoint(dirpath=tmp_path / "ckpt", every_n_train_steps=3, save_top_k=-1)
+    run = pl.Trainer(max_epochs=1, callbacks=[NonFiniteLossGuard(deferred=True), saves], logger=False,
+                     enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
+                     log_every_n_steps=100)
+    with pytest.raises(NonFiniteLossError, match="no checkpoint holds the weights"):
+        run.fit(model)
+    assert not list(tmp_path.rglob("*.ckpt"))  # the save at step 3 was refused, nothing else was due
+
+
 def test_without_the_guard_the_same_run_ends_with_nan_weights(tmp_path):
     model = Regression()
     trainer(tmp_path, []).fit(model)  # what every system did before the guard: rc 0, weights all NaN

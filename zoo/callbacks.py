@@ -17,7 +17,8 @@ stay good. Without it a diverged run (too high a learning rate, say) trains on t
 all-NaN weights behind. Lightning calls ``on_before_backward`` in automatic optimisation (before
 ``loss.backward()``) and in manual optimisation (inside ``manual_backward``, as the GANs and AAEs use), so one
 guard covers every system. A loss :math:`\\ell` passes when :math:`\\ell \\in \\mathbb{R}`, i.e.
-``torch.isfinite(loss).all()``.
+``torch.isfinite(loss).all()``. On a GPU the verdicts are gathered on the device and read at the logging
+steps, validation and checkpoints, not at every step (see the class).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import lightning.pytorch as pl
 import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
 
-from zoo.systems.step_logs import log_when_due
+from zoo.systems.step_logs import log_when_due, logging_due
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -42,18 +43,66 @@ class NonFiniteLossGuard(pl.Callback):
 
     The message names the epoch and step and what to do; the last good checkpoint stays untouched (no
     checkpoint is written for the failing step, and the weights were never updated with the bad loss).
+
+    On a GPU, reading the verdict of every step back to the host would synchronise the host with the device at
+    every backward pass, so the host could no longer queue the next steps while the device works (issue 8: no
+    per-step host synchronisation). There (``deferred``, the default off the CPU) each loss only adds its verdict
+    to a flag that stays on the device, and the flag is read where the host waits anyway or must know: on the
+    steps Lightning writes its logs, before validation, and before any checkpoint is saved. The run then stops at
+    the first of those after the bad loss: the weights may have been updated with it meanwhile, but no checkpoint
+    holds them.
     """
 
+    def __init__(self, deferred: bool | None = None):
+        self.deferred = deferred  # None: on every device but the CPU
+        self._bad: torch.Tensor | None = None  # deferred: True once a loss was not finite
+        self._checked_step = 0  # deferred: the step the flag was last read at
+
+    def _defers(self, loss: torch.Tensor) -> bool:
+        return self.deferred if self.deferred is not None else loss.device.type != "cpu"
+
     def on_before_backward(self, trainer: pl.Trainer, pl_module: pl.LightningModule, loss: torch.Tensor) -> None:
+        if self._defers(loss):
+            finite = torch.isfinite(loss.detach()).all()
+            self._bad = ~finite if self._bad is None else self._bad | ~finite
+            return
         if torch.isfinite(loss.detach()).all():
             return
         value = loss.detach().float()
         shown = value.item() if value.numel() == 1 else "non-finite"
         raise NonFiniteLossError(
             f"the training loss is {shown} at epoch {trainer.current_epoch}, step {trainer.global_step} "
-            f"({type(pl_module).__name__}); training stopped before any weight was updated with it. The last good "
-            "checkpoint (the run's checkpoints/last.ckpt of the last finished epoch) is kept. Lower the learning "
-            "rate, check the data for NaN or extreme values, or clip gradients.")
+            f"({type(pl_module).__name__}); training stopped before any weight was updated with it. "
+            + _WHAT_TO_DO)
+
+    def _check_deferred(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if self._bad is None:
+            return
+        bad, self._bad = bool(self._bad), None  # the one host read
+        since, self._checked_step = self._checked_step, trainer.global_step
+        if bad:
+            raise NonFiniteLossError(
+                f"a training loss was not finite at epoch {trainer.current_epoch}, between steps {since} and "
+                f"{trainer.global_step} ({type(pl_module).__name__}; on this device the losses are checked on "
+                "the logging steps, before validation and before checkpoints, not to wait for the device every "
+                "step); training stopped and no checkpoint holds the weights since. " + _WHAT_TO_DO)
+
+    def on_train_batch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule, *args: Any) -> None:
+        if self._bad is not None and logging_due(pl_module):
+            self._check_deferred(trainer, pl_module)
+
+    def on_validation_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._check_deferred(trainer, pl_module)
+
+    def on_train_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self._check_deferred(trainer, pl_module)
+
+    def on_save_checkpoint(self, trainer: pl.Trainer, pl_module: pl.LightningModule, checkpoint: dict) -> None:
+        self._check_deferred(trainer, pl_module)  # raises before the file is written
+
+
+_WHAT_TO_DO = ("The last good checkpoint (the run's checkpoints/last.ckpt of the last finished epoch) is kept. Lower "
+               "the learning rate, check the data for NaN or extreme values, or clip gradients.")
 
 
 # ---- a limit on CPU time
