@@ -6,12 +6,19 @@
 
 For each family the same recipe is built twice from its YAML: once run by :func:`zoo.training.fit` (the path
 every shipped checkpoint comes from: LightningCLI, the zoo's callbacks, the W&B logger (``WANDB_MODE=disabled``
-here unless set), Lightning's loop), and once as a plain loop over the *same* model objects, loss functions,
-optimiser settings, batches and precision, written with torch alone. Both are timed over the same steady-state
-window (``--warmup`` steps skipped, ``--steps`` timed, device synchronised at both ends), alternating
-``--repeats`` times, best of each kept. On a CPU the windows are timed in process CPU time with one thread
-(``--clock``), which other jobs on a shared machine do not inflate; on a GPU by the wall clock. Inside the zoo
-window: no checkpoint, no validation and no progress bar (all outside a training step's cost).
+here unless set), Lightning's loop), and once as a plain loop over *separate copies* of the same model objects,
+loss functions, optimiser settings, batches and precision, written with torch alone. The two are timed in one
+process, in paired blocks: after ``--warmup`` steps of the zoo run, ``--steps`` zoo steps, then ``--steps`` plain
+steps (run from a callback between two zoo steps), then zoo steps again, ``--blocks`` times each. The ratio is the
+median plain block time over the median zoo block time: neighbouring blocks see the same machine (other jobs, CPU
+clock, caches warmed by the other side), so a change in either does not land on one side only, and the median
+ignores the odd disturbed block. (An earlier version timed whole separate runs of each path, best of each kept:
+single runs of it moved by up to +-0.07 in ratio on the 2-core build machine, about the size of what it was
+meant to show.) On a CPU the blocks are timed in process CPU time with one thread (``--clock``), which other jobs
+on a shared machine do not inflate; on a GPU by the wall clock, the device synchronised at each block's ends.
+Inside the zoo blocks: no checkpoint, no validation and no progress bar (all outside a training step's cost); a
+step is one optimiser step of the system (a system with ``steps_per_execution`` above 1 runs several per
+Lightning step, as its recipe says).
 
 One JSON line per family: ``family, device, precision, batch_size, samples_per_step, zoo_samples_per_s,
 plain_samples_per_s, ratio`` (zoo / plain), and ``matmul_flops_per_step`` (forward + backward of one plain step,
@@ -25,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -50,11 +58,10 @@ class Family:
     overrides: list[str] = field(default_factory=list)
     quick: list[str] = field(default_factory=list)  # --quick: data subsets (the model and batch stay the recipe's)
     cpu_quick: list[str] = field(default_factory=list)  # --quick on a CPU: also a smaller batch, for the 3-minute bound
-    quick_steps: int = 40  # --quick: timed steps (fewer for the families whose CPU step takes ~0.1 s or more)
-    # --quick: windows per path. The smallest steps (NFP ~15 ms, GCN one full-graph step) swing most from window to
-    # window on a shared CPU (single runs moved by +-0.07 in ratio with 2), and their windows are cheap, so they get
-    # more: the best of more windows is a steadier estimate of each path's cost, for both paths alike.
-    quick_repeats: int = 2
+    # --quick: steps per block and paired blocks (fewer, shorter blocks for the families whose CPU step takes
+    # ~0.1 s or more; more blocks where a step is cheap, for a steadier median)
+    quick_steps: int = 5
+    quick_blocks: int = 12
 
 
 def _gan_plain(system, batches, device, autocast):
@@ -160,19 +167,22 @@ def _aae_plain(system, batches, device, autocast):
 
 
 FAMILIES = [
-    Family("dcgan28-gan", "recipes/gan/nsgan-mnist.yaml", _gan_plain, quick=["--data.init_args.limit=8192"]),
+    Family("dcgan28-gan", "recipes/gan/nsgan-mnist.yaml", _gan_plain, quick=["--data.init_args.limit=8192"],
+           quick_steps=4, quick_blocks=12),
     Family("dcgan64-wgan-gp", "recipes/wgan-gp/celeba.yaml", _gan_plain,
-           quick=["--data.init_args.limit=512"], cpu_quick=["--data.init_args.batch_size=16"], quick_steps=10),
-    Family("gcn", "recipes/gcn/cora.yaml", _gcn_plain, quick_steps=100, quick_repeats=4),
+           quick=["--data.init_args.limit=512"], cpu_quick=["--data.init_args.batch_size=16"], quick_steps=2,
+           quick_blocks=8),
+    Family("gcn", "recipes/gcn/cora.yaml", _gcn_plain, quick_steps=5, quick_blocks=16),
     # without validation in the window, a plateau schedule has nothing to read: the schedule is per epoch anyway
     Family("nfp", "recipes/nfp/esol.yaml", _regression_plain, overrides=["--model.init_args.scheduler=none"],
-           quick_steps=100, quick_repeats=5),
+           quick_steps=12, quick_blocks=30),
     Family("mpnn", "recipes/mpnn/qm9-mu.yaml", _regression_plain,
            overrides=["--data.init_args.num_workers=0", "--model.init_args.scheduler=none"],
            quick=["--data.init_args.num_val=100", "--data.init_args.num_test=100"],  # the 1,500-molecule store
-           cpu_quick=["--data.init_args.batch_size=32"], quick_steps=15),
+           cpu_quick=["--data.init_args.batch_size=32"], quick_steps=2, quick_blocks=8),
     Family("smiles-aae", "recipes/aae/moses.yaml", _aae_plain,
-           quick=["--data.init_args.train_size=4096", "--data.init_args.val_size=128"], quick_steps=20),
+           quick=["--data.init_args.train_size=4096", "--data.init_args.val_size=128"], quick_steps=3,
+           quick_blocks=8),
 ]
 
 def quick_data_root(real_root: Path, folder: Path) -> Path:
@@ -254,21 +264,52 @@ def _samples(batch: Any) -> int:
     return int(batch.num_nodes)  # full-graph node classification: every node is a sample
 
 
-def time_zoo(family: Family, args, overrides: list[str]) -> float:
-    """Seconds per step in the window, through zoo.training.fit."""
-    from zoo.training import fit
+class PairedBlocks(Callback):
+    """Inside a zoo run: after ``warmup`` steps, blocks of ``steps`` zoo steps, each followed by as many steps of
+    ``plain_step`` (the plain loop, on its own copies), ``blocks`` times; then the run is stopped. A step is one
+    optimiser step of the system: a Lightning batch that is a bundle (``steps_per_execution``) counts its batches.
 
-    timer = WindowTimer(args.warmup, args.steps)
-    with tempfile.TemporaryDirectory() as runs:
-        fit(REPO / family.recipe, overrides, device=args.lightning_device, precision=args.precision,
-            compile=args.compile or False, callbacks=[timer], runs_dir=runs, verbose=False)
-    if timer.t1 is None:
-        raise RuntimeError(f"{family.name}: the zoo run ended before {args.warmup + args.steps} steps")
-    return (timer.t1 - timer.t0) / args.steps
+    Each block's time per step is kept: ``zoo`` and ``plain``, in the order they ran."""
+
+    def __init__(self, plain_step: Callable[[], None], warmup: int, steps: int, blocks: int,
+                 clock: Callable[[], float] | None = None):
+        self.plain_step, self.warmup, self.steps, self.blocks = plain_step, warmup, steps, blocks
+        self.clock = clock  # None: this module's CLOCK (set by main: process CPU time or the wall clock)
+        self.zoo: list[float] = []
+        self.plain: list[float] = []
+        self.seen = self.in_block = 0
+        self.mark: float | None = None
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
+        from zoo.data.bundles import StepBundle
+
+        clock = self.clock or CLOCK
+        if self.mark is None and self.seen >= self.warmup:
+            _sync(pl_module.device)
+            self.mark = clock()
+        elif self.mark is not None and self.in_block >= self.steps:
+            _sync(pl_module.device)
+            started = clock()
+            self.zoo.append((started - self.mark) / self.in_block)
+            for _ in range(self.in_block):
+                self.plain_step()
+            _sync(pl_module.device)
+            self.mark = clock()
+            self.plain.append((self.mark - started) / self.in_block)
+            self.in_block = 0
+            if len(self.zoo) == self.blocks:
+                trainer.should_stop = True  # this batch still runs, outside the blocks
+                self.mark = None
+                return
+        steps = len(batch) if isinstance(batch, StepBundle) else 1
+        self.seen += steps
+        if self.mark is not None:
+            self.in_block += steps
 
 
-def time_plain(family: Family, args, overrides: list[str]) -> tuple[float, int, float]:
-    """Seconds per step in the window of the plain loop; samples per step; matmul FLOPs per step."""
+def plain_loop(family: Family, args, overrides: list[str]) -> tuple[Callable[[], None], int, float]:
+    """The plain loop's step function (on its own copies of the recipe's objects), samples per step, and matmul
+    FLOPs per step (counted on its first step)."""
     from zoo.training import train
 
     cli = train(REPO / family.recipe, [*overrides, "--trainer.logger=false"], run=False)
@@ -292,19 +333,28 @@ def time_plain(family: Family, args, overrides: list[str]) -> tuple[float, int, 
             if any(True for _ in module.parameters()):
                 module.compile(mode=None if args.compile == "default" else args.compile)
     step = family.plain(system, batches, device, autocast)
-    first = next(iter(loader))
-    samples = _samples(first)
+    samples = _samples(next(iter(loader)))
     with MatmulFlops() as counter:
         step()
-    flops = counter.total
     for _ in range(args.warmup):
         step()
     _sync(device)
-    t0 = CLOCK()
-    for _ in range(args.steps):
-        step()
-    _sync(device)
-    return (CLOCK() - t0) / args.steps, samples, flops
+    return step, samples, counter.total
+
+
+def time_paired(family: Family, args, overrides: list[str]) -> tuple[list[float], list[float], int, float]:
+    """Seconds per step of each zoo block and each plain block (see the module docstring); samples per step;
+    matmul FLOPs per step."""
+    from zoo.training import fit
+
+    step, samples, flops = plain_loop(family, args, overrides)
+    paired = PairedBlocks(step, args.warmup, args.steps, args.blocks)
+    with tempfile.TemporaryDirectory() as runs:
+        fit(REPO / family.recipe, overrides, device=args.lightning_device, precision=args.precision,
+            compile=args.compile or False, callbacks=[paired], runs_dir=runs, verbose=False)
+    if len(paired.zoo) < args.blocks:
+        raise RuntimeError(f"{family.name}: the zoo run ended after {len(paired.zoo)} of {args.blocks} blocks")
+    return paired.zoo, paired.plain, samples, flops
 
 
 class MatmulFlops:
@@ -352,31 +402,28 @@ def peak_tflops(device: torch.device) -> float:
 def measure(family: Family, args) -> dict[str, Any]:
     args = argparse.Namespace(**vars(args))
     if args.steps is None:
-        args.steps = family.quick_steps if args.quick else 200
+        args.steps = family.quick_steps if args.quick else 20
+    if args.blocks is None:
+        args.blocks = family.quick_blocks if args.quick else 10
     quick = [*family.quick, *(family.cpu_quick if args.device == "cpu" else [])] if args.quick else []
-    overrides = [*family.overrides, *quick, *BENCH_OVERRIDES]
+    overrides = [*family.overrides, *quick, *BENCH_OVERRIDES, *args.override]
     if args.device_resident and family.name not in ("gcn", "smiles-aae"):
         overrides.append("--data.init_args.device_resident=true")
-    zoo_times, plain_times = [], []
-    samples = flops = None
-    if args.repeats is None:
-        args.repeats = family.quick_repeats if args.quick else 3
-    for _ in range(args.repeats):
-        step_time, samples, flops = time_plain(family, args, overrides)
-        plain_times.append(step_time)
-        zoo_times.append(time_zoo(family, args, overrides))
+    zoo_times, plain_times, samples, flops = time_paired(family, args, overrides)
     device = torch.device(args.torch_device)
-    zoo_rate, plain_rate = samples / min(zoo_times), samples / min(plain_times)
+    zoo_step, plain_step = statistics.median(zoo_times), statistics.median(plain_times)
+    zoo_rate, plain_rate = samples / zoo_step, samples / plain_step
     peak = args.peak
-    achieved = flops / min(zoo_times) / 1e12
+    achieved = flops / zoo_step / 1e12
     return {"family": family.name, "recipe": family.recipe, "device": _device_name(device),
             "precision": args.precision, "compile": args.compile, "device_resident": bool(args.device_resident
                                                                  and family.name not in ("gcn", "smiles-aae")),
             "samples_per_step": samples, "zoo_samples_per_s": round(zoo_rate, 2),
             "plain_samples_per_s": round(plain_rate, 2), "ratio": round(zoo_rate / plain_rate, 3),
-            "zoo_steps_per_s": round(1 / min(zoo_times), 2), "matmul_flops_per_step": flops,
+            "zoo_steps_per_s": round(1 / zoo_step, 2), "matmul_flops_per_step": flops,
             "achieved_tflops": round(achieved, 4), "peak_tflops": round(peak, 3),
-            "fraction_of_peak": round(achieved / peak, 4), "steps": args.steps, "repeats": args.repeats,
+            "fraction_of_peak": round(achieved / peak, 4), "steps_per_block": args.steps, "blocks": args.blocks,
+            "block_ratios": [round(p / z, 3) for z, p in zip(zoo_times, plain_times)],
             "threads": torch.get_num_threads(), "clock": args.clock}
 
 
@@ -395,9 +442,10 @@ def main(argv: list[str] | None = None) -> None:
                         choices=["default", "reduce-overhead", "max-autotune"], help="torch.compile both sides")
     parser.add_argument("--quick", action="store_true", help="small data subsets and few steps (< 3 min on 2 cores)")
     parser.add_argument("--families", default=",".join(f.name for f in FAMILIES))
-    parser.add_argument("--warmup", type=int, default=None)
-    parser.add_argument("--steps", type=int, default=None)
-    parser.add_argument("--repeats", type=int, default=None)
+    parser.add_argument("--warmup", type=int, default=None, help="zoo and plain steps before the first block")
+    parser.add_argument("--steps", type=int, default=None, help="steps per block (default 20; --quick: per family)")
+    parser.add_argument("--blocks", "--repeats", type=int, default=None,
+                        help="paired blocks of each path (default 10; --quick: per family)")
     parser.add_argument("--threads", type=int, default=None,
                         help="torch CPU threads (default on a CPU: 1, so the CPU-time clock applies; on a GPU: torch's)")
     parser.add_argument("--clock", default="auto", choices=["auto", "wall", "cpu"],
@@ -406,12 +454,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--jobs", type=int, default=None,
                         help="families measured in this many processes at once (default on a CPU: the number of "
                              "cores, each process on one thread; 1 on a GPU)")
+    parser.add_argument("--override", action="append", default=[], metavar="--KEY=VALUE",
+                        help="a LightningCLI override for both paths of every family, written with '=' "
+                             "(--override=--model.init_args.steps_per_execution=1); repeatable")
     parser.add_argument("--quick-root", default=None, help=argparse.SUPPRESS)  # a worker's prepared data root
     parser.add_argument("--out", default=None, help="also append the JSON lines to this file")
     args = parser.parse_args(argv)
     args.warmup = args.warmup if args.warmup is not None else (3 if args.quick else 20)
-    # args.steps stays None unless given: measure() takes each family's own default
-    # args.repeats stays None unless given: measure() takes each family's own --quick default (else 3)
+    # args.steps and args.blocks stay None unless given: measure() takes each family's own --quick default
     args.torch_device = args.device
     args.lightning_device = "gpu" if args.device == "cuda" else "cpu"
     if args.threads or args.device == "cpu":

@@ -59,7 +59,7 @@ main() {
     local torch_device=cuda; [ "$DEVICE" = cpu ] && torch_device=cpu
     # --quick: data subsets with the recipes' batches on a GPU; smiles-aae needs MOSES, which is not carried
     timeout "$THROUGHPUT_SECONDS" "$PY" -m bench.throughput --device "$torch_device" --precision bf16-mixed \
-      --device-resident --quick --warmup 10 --steps 100 --repeats 2 \
+      --device-resident --quick --warmup 10 --steps 50 --blocks 4 \
       --families dcgan28-gan,dcgan64-wgan-gp,gcn,nfp,mpnn --out "$OUT/throughput.jsonl" \
       > "$WORK/throughput.log" 2>&1 || say "throughput: exit $? (log: throughput.log in the archive)"
     cat "$OUT/throughput.jsonl" 2>/dev/null
