@@ -1,6 +1,7 @@
 """Lightning callbacks shared by every system of the zoo: what happens around a training step, not inside it.
 
-- :class:`NonFiniteLossGuard`: stop before a NaN/inf loss updates any weight (every ``zoo train`` run);
+- :class:`NonFiniteLossGuard`: stop before a NaN/inf loss updates any weight (every ``zoo train`` run; on a GPU,
+  before it reaches a checkpoint);
 - :class:`CPUTimeLimit`: stop after a limit of process CPU time (``zoo train --cpu-minutes``; the wall-clock
   limit, ``--max-minutes``, is Lightning's own ``trainer.max_time``);
 - :class:`CompileModules`: ``torch.compile`` the system's networks in place (``zoo train --compile``);
