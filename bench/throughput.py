@@ -12,7 +12,7 @@ process, in paired blocks: after ``--warmup`` steps of the zoo run, ``--steps`` 
 steps (run from a callback between two zoo steps), then zoo steps again, ``--blocks`` times each. The ratio is the
 median plain block time over the median zoo block time: neighbouring blocks see the same machine (other jobs, CPU
 clock, caches warmed by the other side), so a change in either does not land on one side only, and the median
-ignores the odd disturbed block. (An earlier version timed whole separate runs of each path, best of each kept:
+ignores the odd disturbed block; Python's cyclic garbage collector is off inside the blocks, as in ``timeit``. (An earlier version timed whole separate runs of each path, best of each kept:
 single runs of it moved by up to +-0.07 in ratio on the 2-core build machine, about the size of what it was
 meant to show.) On a CPU the blocks are timed in process CPU time with one thread (``--clock``), which other jobs
 on a shared machine do not inflate; on a GPU by the wall clock, the device synchronised at each block's ends.
@@ -29,6 +29,7 @@ matrix multiply measured in the same run: bf16 on a GPU, fp32 on a CPU) and ``fr
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -170,8 +171,8 @@ FAMILIES = [
     Family("dcgan28-gan", "recipes/gan/nsgan-mnist.yaml", _gan_plain, quick=["--data.init_args.limit=8192"],
            quick_steps=4, quick_blocks=12),
     Family("dcgan64-wgan-gp", "recipes/wgan-gp/celeba.yaml", _gan_plain,
-           quick=["--data.init_args.limit=512"], cpu_quick=["--data.init_args.batch_size=16"], quick_steps=2,
-           quick_blocks=8),
+           quick=["--data.init_args.limit=512"], cpu_quick=["--data.init_args.batch_size=16"], quick_steps=5,
+           quick_blocks=8),  # blocks of whole critic cycles (5 critic steps, 1 generator step)
     Family("gcn", "recipes/gcn/cora.yaml", _gcn_plain, quick_steps=5, quick_blocks=16),
     # without validation in the window, a plateau schedule has nothing to read: the schedule is per epoch anyway
     Family("nfp", "recipes/nfp/esol.yaml", _regression_plain, overrides=["--model.init_args.scheduler=none"],
@@ -284,7 +285,11 @@ class PairedBlocks(Callback):
         from zoo.data.bundles import StepBundle
 
         clock = self.clock or CLOCK
-        if self.mark is None and self.seen >= self.warmup:
+        if self.mark is None and self.seen >= self.warmup and not self.zoo:
+            # as timeit does: no cyclic garbage collection inside the timed blocks, where a full collection of
+            # this process's ~1 M objects (a few hundred ms) would land on whichever side triggered it
+            gc.collect()
+            gc.disable()
             _sync(pl_module.device)
             self.mark = clock()
         elif self.mark is not None and self.in_block >= self.steps:
@@ -300,6 +305,7 @@ class PairedBlocks(Callback):
             if len(self.zoo) == self.blocks:
                 trainer.should_stop = True  # this batch still runs, outside the blocks
                 self.mark = None
+                gc.enable()
                 return
         steps = len(batch) if isinstance(batch, StepBundle) else 1
         self.seen += steps
@@ -307,9 +313,11 @@ class PairedBlocks(Callback):
             self.in_block += steps
 
 
-def plain_loop(family: Family, args, overrides: list[str]) -> tuple[Callable[[], None], int, float]:
-    """The plain loop's step function (on its own copies of the recipe's objects), samples per step, and matmul
-    FLOPs per step (counted on its first step)."""
+def plain_loop(family: Family, args, overrides: list[str]) -> tuple[Callable[[], None], int, float, int]:
+    """The plain loop's step function (on its own copies of the recipe's objects), samples per step, matmul
+    FLOPs per step (counted on its first step), and the steps after which the work repeats: a GAN takes a
+    generator step every ``discriminator_steps`` batches, so a block of another length would hold one more or one
+    fewer generator step on one side than on the other."""
     from zoo.training import train
 
     cli = train(REPO / family.recipe, [*overrides, "--trainer.logger=false"], run=False)
@@ -339,7 +347,8 @@ def plain_loop(family: Family, args, overrides: list[str]) -> tuple[Callable[[],
     for _ in range(args.warmup):
         step()
     _sync(device)
-    return step, samples, counter.total
+    cycle = int(system.hparams.get("discriminator_steps", 1)) if family.plain is _gan_plain else 1
+    return step, samples, counter.total, cycle
 
 
 def time_paired(family: Family, args, overrides: list[str]) -> tuple[list[float], list[float], int, float]:
@@ -347,11 +356,15 @@ def time_paired(family: Family, args, overrides: list[str]) -> tuple[list[float]
     matmul FLOPs per step."""
     from zoo.training import fit
 
-    step, samples, flops = plain_loop(family, args, overrides)
+    step, samples, flops, cycle = plain_loop(family, args, overrides)
+    args.steps = -(-args.steps // cycle) * cycle  # whole cycles: the same work in every block of either side
     paired = PairedBlocks(step, args.warmup, args.steps, args.blocks)
-    with tempfile.TemporaryDirectory() as runs:
-        fit(REPO / family.recipe, overrides, device=args.lightning_device, precision=args.precision,
-            compile=args.compile or False, callbacks=[paired], runs_dir=runs, verbose=False)
+    try:
+        with tempfile.TemporaryDirectory() as runs:
+            fit(REPO / family.recipe, overrides, device=args.lightning_device, precision=args.precision,
+                compile=args.compile or False, callbacks=[paired], runs_dir=runs, verbose=False)
+    finally:
+        gc.enable()
     if len(paired.zoo) < args.blocks:
         raise RuntimeError(f"{family.name}: the zoo run ended after {len(paired.zoo)} of {args.blocks} blocks")
     return paired.zoo, paired.plain, samples, flops
@@ -543,7 +556,7 @@ def run_in_workers(families: list[Family], jobs: int, argv: list[str] | None, ar
                     f.write(rows[family.name] + "\n")
 
 
-COST = {"dcgan64-wgan-gp": 80, "mpnn": 85, "smiles-aae": 70, "dcgan28-gan": 50, "gcn": 75, "nfp": 30}  # quick, s
+COST = {"dcgan64-wgan-gp": 52, "mpnn": 22, "smiles-aae": 16, "nfp": 16, "dcgan28-gan": 13, "gcn": 11}  # quick, s
 
 
 if __name__ == "__main__":
