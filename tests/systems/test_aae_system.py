@@ -7,8 +7,8 @@ from zoo.data.smiles import MOSES_CHARACTERS
 from zoo.systems.aae import AAESystem
 
 
-def fit(system, data, tmp_path, batch_size):
-    trainer = pl.Trainer(max_epochs=1, logger=False, enable_progress_bar=False, enable_model_summary=False,
+def fit(system, data, tmp_path, batch_size, max_epochs=1):
+    trainer = pl.Trainer(max_epochs=max_epochs, logger=False, enable_progress_bar=False, enable_model_summary=False,
                          enable_checkpointing=False, default_root_dir=tmp_path, accelerator="cpu")
     trainer.fit(system, DataLoader(data, batch_size=batch_size, collate_fn=None if torch.is_tensor(data) else list))
     return trainer
@@ -56,6 +56,20 @@ def test_joint_schedule_steps_autoencoder_once_and_discriminator_k_times(tmp_pat
     _, _, opt_g = system.optimizers()
     assert all(opt_g.optimizer.state.get(p) is None for p in system._encoder_parameters())  # no separate G step
     assert system.regularization_weight() == 0.5  # 2 of 4 warm-up batches done
+
+
+def test_joint_schedule_leaves_the_unused_encoder_optimiser_schedule_alone(tmp_path):
+    """In the joint schedule the encoder's own optimiser never steps; stepping its learning-rate schedule made
+    torch warn, once per run, that a schedule stepped before its optimiser."""
+    import warnings
+
+    system = AAESystem("aae_binary", {"in_features": 10, "latent_dim": 2, "hidden": [6]}, discriminator_hidden=[6],
+                       joint_regularization=True, lr_step_epochs=1, lr_gamma=0.5)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Detected call of `lr_scheduler.step")
+        fit(system, (torch.rand(8, 10) > 0.5).float(), tmp_path, 4, max_epochs=2)
+    ae, d, g = system.lr_schedulers()
+    assert ae.last_epoch == d.last_epoch == 2 and g.last_epoch == 0
 
 
 def test_bad_schedule_options_are_refused():

@@ -155,7 +155,10 @@ class AAESystem(pl.LightningModule):
 
     def on_train_epoch_end(self) -> None:
         schedulers = self.lr_schedulers()
-        for s in schedulers if isinstance(schedulers, list) else [schedulers] if schedulers else []:
+        schedulers = schedulers if isinstance(schedulers, list) else [schedulers] if schedulers else []
+        if self.hparams.joint_regularization:  # the encoder's own optimiser (the third) never steps: neither does
+            schedulers = schedulers[:2]  # its schedule (torch warned that it stepped before its optimiser)
+        for s in schedulers:
             s.step()
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
