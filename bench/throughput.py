@@ -12,9 +12,10 @@ process, in paired blocks: after ``--warmup`` steps of the zoo run, ``--steps`` 
 steps (run from a callback between two zoo steps), then zoo steps again, ``--blocks`` times each. The ratio is the
 median plain block time over the median zoo block time: neighbouring blocks see the same machine (other jobs, CPU
 clock, caches warmed by the other side), so a change in either does not land on one side only, and the median
-ignores the odd disturbed block; Python's cyclic garbage collector is off inside the blocks, as in ``timeit``. (An earlier version timed whole separate runs of each path, best of each kept:
-single runs of it moved by up to +-0.07 in ratio on the 2-core build machine, about the size of what it was
-meant to show.) On a CPU the blocks are timed in process CPU time with one thread (``--clock``), which other jobs
+ignores the odd disturbed block. Python's cyclic garbage collector is off inside the blocks, as in ``timeit``,
+and a GAN's blocks are whole critic cycles. (An earlier version timed whole separate runs of each path, best of
+each kept: single runs of it moved by up to +-0.07 in ratio on the 2-core build machine, about the size of what
+it was meant to show.) On a CPU the blocks are timed in process CPU time with one thread (``--clock``), which other jobs
 on a shared machine do not inflate; on a GPU by the wall clock, the device synchronised at each block's ends.
 Inside the zoo blocks: no checkpoint, no validation and no progress bar (all outside a training step's cost); a
 step is one optimiser step of the system (a system with ``steps_per_execution`` above 1 runs several per
@@ -287,7 +288,7 @@ class PairedBlocks(Callback):
         clock = self.clock or CLOCK
         if self.mark is None and self.seen >= self.warmup and not self.zoo:
             # as timeit does: no cyclic garbage collection inside the timed blocks, where a full collection of
-            # this process's ~1 M objects (a few hundred ms) would land on whichever side triggered it
+            # this process's ~0.5 M objects would land on whichever side happened to trigger it
             gc.collect()
             gc.disable()
             _sync(pl_module.device)

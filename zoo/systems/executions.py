@@ -37,9 +37,9 @@ from zoo.data.bundles import StepBundle, check_steps_per_execution
 
 
 class StepsPerExecution:
-    """Mixin for a ``LightningModule`` whose training step is one loss: it implements :meth:`training_loss` (and
-    :meth:`log_training_loss`) instead of ``training_step``, and calls :meth:`set_steps_per_execution` in its
-    ``__init__``."""
+    """Mixin for a ``LightningModule`` whose training step is one loss and one optimiser: it implements
+    :meth:`training_loss` (and :meth:`log_training_loss`) instead of ``training_step``, and calls
+    :meth:`set_steps_per_execution` in its ``__init__``."""
 
     steps_per_execution: int = 1
     plateau_monitor: str = "val/loss"  # what a ReduceLROnPlateau reads when optimisation is manual
@@ -62,14 +62,14 @@ class StepsPerExecution:
         else:  # a bundle, or one batch from a loader fit did not bundle (a plain Trainer)
             optimizer, limit = self.optimizers(), self.trainer.max_steps
             for one in batch if isinstance(batch, StepBundle) else (batch,):
-                if 0 <= limit <= self.trainer.global_step:  # max_steps reached inside the bundle
-                    break
                 loss = self.training_loss(one)
                 optimizer.zero_grad()
                 self.manual_backward(loss)
                 optimizer.step()
                 self._epoch_steps += 1
                 self._step_schedulers("step")
+                if 0 <= limit <= self.trainer.global_step:  # max_steps reached inside the bundle
+                    break
         self.log_training_loss(loss)
         return loss
 
