@@ -71,6 +71,27 @@ def test_discriminator_steps_per_generator_step_and_clipping(tmp_path):
     assert all(p.abs().max() <= 0.01 + 1e-7 for p in system.discriminator.parameters())
 
 
+@pytest.mark.parametrize("k", [3, 4])  # 4: bundles that hold a generator step at different places
+def test_bundled_batches_train_the_same_generator_and_discriminator(k, tmp_path):
+    """steps_per_execution: k batches per Lightning step, each with its discriminator step and, every 5th, the
+    generator step; the weights and counters of one batch per step, bit for bit."""
+    from zoo.data.bundles import StepBundles
+
+    runs = []
+    for per_execution, bundled in ((1, False), (k, True)):
+        pl.seed_everything(0)
+        system = WGANGP(**TINY, steps_per_execution=per_execution)
+        trainer = pl.Trainer(max_epochs=1, logger=False, enable_progress_bar=False, enable_model_summary=False,
+                             default_root_dir=tmp_path, accelerator="cpu", enable_checkpointing=False)
+        trainer.fit(system, StepBundles(loader(11), per_execution) if bundled else loader(11))
+        runs.append((system, trainer))
+    (one, one_trainer), (many, many_trainer) = runs
+    assert (many.discriminator_updates, many.generator_updates) == (one.discriminator_updates, one.generator_updates) == (11, 2)
+    assert many_trainer.global_step == one_trainer.global_step == 13
+    for a, b in ((one.net, many.net), (one.discriminator, many.discriminator)):
+        assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
 def test_gradient_penalty_refuses_a_batchnorm_discriminator():
     with pytest.raises(ValueError, match="BatchNorm"):
         WGANGP(**{**TINY, "discriminator_args": {"base_width": 4, "norm": "batch"}})

@@ -44,6 +44,7 @@ import torch
 from torch import Tensor
 
 from zoo.callbacks import NonFiniteLossError
+from zoo.data.bundles import StepBundle, check_steps_per_execution
 from zoo.hub import load_state_into
 from zoo.losses import get_loss, gradient_penalty
 from zoo.registry import create_model
@@ -77,6 +78,10 @@ class GANSystem(pl.LightningModule):
         sigma(D(G(z))) dD/dtheta vanishes. 0 (the default) for none.
     instance_noise_anneal_steps: decay sigma linearly to 0 over this many generator steps (0: constant sigma).
     init_from: a zoo id whose generator weights initialise ``net`` (fine-tuning).
+    steps_per_execution: batches per Lightning training step (:mod:`zoo.systems.executions`): ``zoo train`` hands
+        the batches over in bundles and each runs its discriminator step (and generator step when due) as with
+        1; the same updates, with Lightning's per-step host cost paid once per bundle (for small, fast steps on a
+        GPU, where that cost is a large part of a step).
     """
 
     # earlier names, still accepted (zoo.systems.renamed): the GAN papers' critic/lr_g beside the AAE's names
@@ -98,12 +103,14 @@ class GANSystem(pl.LightningModule):
                  optimizer: str = "adam", generator_lr: float = 2e-4, discriminator_lr: float = 2e-4,
                  betas: tuple[float, float] = (0.5, 0.999), clip_value: float | None = None, gp_weight: float = 0.0,
                  pretrain_discriminator_steps: int = 0, instance_noise: float = 0.0,
-                 instance_noise_anneal_steps: int = 0, init_from: str | None = None, **earlier_names: Any):
+                 instance_noise_anneal_steps: int = 0, init_from: str | None = None, steps_per_execution: int = 1,
+                 **earlier_names: Any):
         args = {k: v for k, v in locals().items() if k not in ("self", "__class__", "earlier_names")}
         super().__init__()
         self.save_hyperparameters(upgrade_init_args(type(self), args, earlier_names))
         hp = self.hparams
         self.automatic_optimization = False
+        self.steps_per_execution = check_steps_per_execution(hp.steps_per_execution)
         self.loss_fns = get_loss(hp.loss)  # fails at construction on an unknown name
         if hp.discriminator_steps < 1:
             raise ValueError(f"discriminator_steps must be at least 1, got {hp.discriminator_steps}")
@@ -186,14 +193,18 @@ class GANSystem(pl.LightningModule):
         return {"train/g_loss": loss}
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
-        real = self._real_batch(batch)
-        logs = self.discriminator_step(real)
-        pretraining = self.discriminator_updates <= self.hparams.pretrain_discriminator_steps
-        if not pretraining and self.discriminator_updates % self.hparams.discriminator_steps == 0:
-            logs.update(self.generator_step(real.shape[0]))
+        limit = self._trainer.max_steps if self._trainer is not None else -1
+        for one in batch if isinstance(batch, StepBundle) else (batch,):  # zoo.systems.executions
+            real = self._real_batch(one)
+            logs = self.discriminator_step(real)
+            pretraining = self.discriminator_updates <= self.hparams.pretrain_discriminator_steps
+            if not pretraining and self.discriminator_updates % self.hparams.discriminator_steps == 0:
+                logs.update(self.generator_step(real.shape[0]))
+            if 0 <= limit <= self.trainer.global_step:  # max_steps reached inside a bundle
+                break
         logs["train/generator_steps"] = float(self.generator_updates)
         logs["train/critic_steps"] = float(self.discriminator_updates)
-        log_when_due(self, logs, prog_bar=False, batch_size=real.shape[0])
+        log_when_due(self, logs, prog_bar=False, batch_size=real.shape[0])  # a bundle's last batch
 
     def configure_optimizers(self):
         hp = self.hparams
