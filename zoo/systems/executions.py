@@ -14,7 +14,9 @@ optimiser steps, as ``tf.keras``' ``steps_per_execution`` does for the same reas
   manual optimisation: ``zero_grad``, ``manual_backward`` (the non-finite guard and the backward hooks still run
   at every step), ``step`` through Lightning's optimiser wrapper (``trainer.global_step`` counts optimiser steps).
   Schedulers step as Lightning's automatic optimisation steps them: per-step ones after each optimiser step,
-  per-epoch ones (``ReduceLROnPlateau`` on its monitored value) at the end of every complete epoch.
+  per-epoch ones (``ReduceLROnPlateau`` on its monitored value) at the end of every complete epoch;
+- a system that already optimises manually (:class:`zoo.systems.gan.GANSystem`) loops over a bundle's batches in
+  its own ``training_step``.
 
 The batches, their order, the random numbers and the updates are those of ``k = 1``: the weights are the same
 bit for bit (``tests/systems/test_executions.py``; ``zoo reproduce nfp-esol`` with 8 per execution gives the card's
