@@ -47,6 +47,8 @@ import torch
 import torch.nn.functional as F
 from lightning.pytorch import Callback
 
+from zoo.data.bundles import StepBundle
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -283,8 +285,6 @@ class PairedBlocks(Callback):
         self.mark: float | None = None
 
     def on_train_batch_start(self, trainer, pl_module, batch, batch_idx):
-        from zoo.data.bundles import StepBundle
-
         clock = self.clock or CLOCK
         if self.mark is None and self.seen >= self.warmup and not self.zoo:
             # as timeit does: no cyclic garbage collection inside the timed blocks, where a full collection of

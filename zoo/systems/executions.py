@@ -31,11 +31,23 @@ optimisation and both work.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import torch
 
 from zoo.data.bundles import StepBundle, check_steps_per_execution
+
+
+def batches_to_step(module: Any, batch: Any) -> Iterator[Any]:
+    """The batches one Lightning training step of ``module`` runs: a :class:`StepBundle`'s, or ``batch`` itself;
+    none more once the trainer's ``max_steps`` is reached (the caller takes its optimiser steps between them)."""
+    trainer = module._trainer
+    limit = trainer.max_steps if trainer is not None else -1
+    for one in batch if isinstance(batch, StepBundle) else (batch,):
+        yield one
+        if 0 <= limit <= trainer.global_step:
+            return
 
 
 class StepsPerExecution:
@@ -62,16 +74,14 @@ class StepsPerExecution:
         if self.automatic_optimization:
             loss = self.training_loss(batch)
         else:  # a bundle, or one batch from a loader fit did not bundle (a plain Trainer)
-            optimizer, limit = self.optimizers(), self.trainer.max_steps
-            for one in batch if isinstance(batch, StepBundle) else (batch,):
+            optimizer = self.optimizers()
+            for one in batches_to_step(self, batch):
                 loss = self.training_loss(one)
                 optimizer.zero_grad()
                 self.manual_backward(loss)
                 optimizer.step()
                 self._epoch_steps += 1
                 self._step_schedulers("step")
-                if 0 <= limit <= self.trainer.global_step:  # max_steps reached inside the bundle
-                    break
         self.log_training_loss(loss)
         return loss
 
@@ -89,7 +99,7 @@ class StepsPerExecution:
     def _step_schedulers(self, interval: str) -> None:
         """What Lightning's automatic optimisation does at the end of a step or an epoch, for every scheduler of
         that interval: every ``frequency``-th time, with the monitored value for ``ReduceLROnPlateau``. (With manual
-        optimisation Lightning drops a scheduler's ``monitor``: a plateau scheduler reads :attr:`plateau_monitor`.)"""
+        optimisation Lightning drops a scheduler's ``monitor``, so a plateau scheduler reads :attr:`plateau_monitor`.)"""
         trainer = self.trainer
         for config in trainer.lr_scheduler_configs:
             if config.interval != interval:
@@ -99,10 +109,10 @@ class StepsPerExecution:
                 continue
             metric = None
             if isinstance(config.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-                monitor = config.monitor or self.plateau_monitor
-                metric = trainer.callback_metrics.get(monitor)
+                metric = trainer.callback_metrics.get(self.plateau_monitor)
                 if metric is None:
-                    raise RuntimeError(f"the learning-rate scheduler reduces on a plateau of {monitor!r}, which "
-                                       f"nothing logged (logged: {sorted(trainer.callback_metrics)}); log it in "
-                                       "validation or set the system's plateau_monitor")
+                    raise RuntimeError(f"the learning-rate scheduler reduces on a plateau of "
+                                       f"{self.plateau_monitor!r}, which nothing logged (logged: "
+                                       f"{sorted(trainer.callback_metrics)}); log it in validation or set the "
+                                       "system's plateau_monitor")
             self.lr_scheduler_step(config.scheduler, metric)

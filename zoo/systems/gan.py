@@ -44,10 +44,11 @@ import torch
 from torch import Tensor
 
 from zoo.callbacks import NonFiniteLossError
-from zoo.data.bundles import StepBundle, check_steps_per_execution
+from zoo.data.bundles import check_steps_per_execution
 from zoo.hub import load_state_into
 from zoo.losses import get_loss, gradient_penalty
 from zoo.registry import create_model
+from zoo.systems.executions import batches_to_step
 from zoo.systems.optim import adam
 from zoo.systems.renamed import upgrade_init_args
 from zoo.systems.step_logs import log_when_due, logging_due
@@ -193,15 +194,12 @@ class GANSystem(pl.LightningModule):
         return {"train/g_loss": loss}
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
-        limit = self._trainer.max_steps if self._trainer is not None else -1
-        for one in batch if isinstance(batch, StepBundle) else (batch,):  # zoo.systems.executions
+        for one in batches_to_step(self, batch):  # one batch, or a bundle's (zoo.systems.executions)
             real = self._real_batch(one)
             logs = self.discriminator_step(real)
             pretraining = self.discriminator_updates <= self.hparams.pretrain_discriminator_steps
             if not pretraining and self.discriminator_updates % self.hparams.discriminator_steps == 0:
                 logs.update(self.generator_step(real.shape[0]))
-            if 0 <= limit <= self.trainer.global_step:  # max_steps reached inside a bundle
-                break
         logs["train/generator_steps"] = float(self.generator_updates)
         logs["train/critic_steps"] = float(self.discriminator_updates)
         log_when_due(self, logs, prog_bar=False, batch_size=real.shape[0])  # a bundle's last batch
