@@ -99,7 +99,7 @@ class StepsPerExecution:
     def _step_schedulers(self, interval: str) -> None:
         """What Lightning's automatic optimisation does at the end of a step or an epoch, for every scheduler of
         that interval: every ``frequency``-th time, with the monitored value for ``ReduceLROnPlateau``. (With manual
-        optimisation Lightning drops a scheduler's ``monitor``, so a plateau scheduler reads :attr:`plateau_monitor`.)"""
+        optimisation Lightning drops a scheduler's ``monitor``: a plateau scheduler reads :attr:`plateau_monitor`.)"""
         trainer = self.trainer
         for config in trainer.lr_scheduler_configs:
             if config.interval != interval:
