@@ -80,8 +80,9 @@ def test_per_step_schedules_and_random_numbers_match_one_step_at_a_time(bundled)
     one, one_trainer = _train_line(1, bundled=False)
     three, three_trainer = _train_line(3, bundled=bundled)
     assert three_trainer.global_step == one_trainer.global_step == 14
-    assert three_trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(one_trainer.optimizers[0].param_groups[0]["lr"])
-    assert one_trainer.optimizers[0].param_groups[0]["lr"] == pytest.approx(0.1 * 0.9 ** 6)  # 3 + 3 steps of 7
+    lr_one, lr_three = (t.optimizers[0].param_groups[0]["lr"] for t in (one_trainer, three_trainer))
+    assert lr_three == pytest.approx(lr_one)
+    assert lr_one == pytest.approx(0.1 * 0.9 ** 6)  # 3 + 3 steps of 7
     assert torch.equal(one.w.weight, three.w.weight) and torch.equal(one.w.bias, three.w.bias)
 
 

@@ -86,7 +86,8 @@ def test_bundled_batches_train_the_same_generator_and_discriminator(k, tmp_path)
         trainer.fit(system, StepBundles(loader(11), per_execution) if bundled else loader(11))
         runs.append((system, trainer))
     (one, one_trainer), (many, many_trainer) = runs
-    assert (many.discriminator_updates, many.generator_updates) == (one.discriminator_updates, one.generator_updates) == (11, 2)
+    counts = [(run.discriminator_updates, run.generator_updates) for run in (one, many)]
+    assert counts[0] == counts[1] == (11, 2)
     assert many_trainer.global_step == one_trainer.global_step == 13
     for a, b in ((one.net, many.net), (one.discriminator, many.discriminator)):
         assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
