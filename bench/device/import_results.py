@@ -145,14 +145,14 @@ def main(argv: list[str] | None = None) -> None:
             continue
         run_id = wandb_id(run)
         hardware = hardware_of(info, len(runs))
-        build = gan_card if run.name in shipping.METHODS else mpnn_card
+        build = gan_card if run.name in shipping.GAN_IDS else mpnn_card
         meta = build(run, info, command, run_id, hardware, not args.no_eval)
         card = run / "card.json"
         card.write_text(shipping.dump(meta) + "\n")
         headline = meta["metrics"][0]
         print(f"{run.name}: {headline['name']} {headline['value']} (W&B {run_id}); card fields {card}", flush=True)
         if args.export:
-            if run.name in shipping.METHODS:
+            if run.name in shipping.GAN_IDS:
                 shipping.ship(run / "weights.ckpt", meta, force=args.force)
             else:
                 from zoo.export import export_checkpoint

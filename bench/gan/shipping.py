@@ -32,7 +32,6 @@ FID_PROTOCOLS = {
 # bench/card_fields.yaml. The FID protocol is chosen by the id's dataset suffix (-mnist, -celeba).
 GAN_IDS = ("gan-mnist", "nsgan-mnist", "lsgan-mnist", "hinge-gan-mnist", "wgan-mnist", "wgan-gp-mnist",
            "wgan-gp-celeba")
-METHODS = GAN_IDS  # the name bench/device/import_results.py tests membership with
 
 
 def kind_of(model_id: str) -> str:

@@ -52,8 +52,8 @@ def main(argv: list[str] | None = None) -> None:
     from zoo.data.planetoid import load_planetoid
 
     torch.set_num_threads(1)
-    recipe = f"recipes/gcn/{args.dataset}.yaml"
-    fields = card_fields(f"gcn-{args.dataset}")
+    recipe, model_id = f"recipes/gcn/{args.dataset}.yaml", f"gcn-{args.dataset}"
+    fields = card_fields(model_id)
     paper = next(r["value"] for r in fields["paper_results"] if r["name"] == "test_accuracy")
     data = load_planetoid(fields["dataset"])
     runs, results = [], []
@@ -72,12 +72,11 @@ def main(argv: list[str] | None = None) -> None:
         print_outputs(runs, None, None)
         return
 
-    model_id = f"gcn-{args.dataset}"
     command = f"ZOO_DATA_ROOT=../shared/data python -m bench.gcn.reproduce {args.dataset} --seeds {args.seeds}"
     protocol = card_text(model_id, "protocol", last_seed=args.seeds - 1)
     shipped = card_text(model_id, "shipped", seed=best["seed"], val=best["val"] * 100, seeds=args.seeds)
     meta = {
-        **card_fields(model_id),
+        **fields,
         "id": model_id,
         "recipe": f"zoo train recipes/gcn/{args.dataset}.yaml --seed_everything={best['seed']}",
         "metrics": [

@@ -57,8 +57,7 @@ def card_meta(ckpt_path: Path, command: str, hardware: str, wall_min: float, wan
     batch = summary["data"].get("batch_size") or 128
     budget = card_text(MODEL_ID, "budget", graph=graph, d=model_args.get("hidden_channels"),
                        t=model_args.get("num_steps"), set2set=model_args.get("set2set_steps"), epochs=epochs,
-                       steps=steps, batch=batch, wall_min=wall_min, hardware=hardware,
-                       paper_steps=card_text(MODEL_ID, "paper_steps"))
+                       steps=steps, batch=batch, wall_min=wall_min, hardware=hardware)
     eval_command = "ZOO_DATA_ROOT=../shared/data zoo eval mpnn-qm9-mu"
     protocol = card_text(MODEL_ID, "protocol")
     meta = {
