@@ -24,7 +24,6 @@ steps, validation and checkpoints, not at every step (see the class).
 
 from __future__ import annotations
 
-import math
 import time
 from typing import Any
 
@@ -63,11 +62,11 @@ class NonFiniteLossGuard(pl.Callback):
         return self.deferred if self.deferred is not None else loss.device.type != "cpu"
 
     def on_before_backward(self, trainer: pl.Trainer, pl_module: pl.LightningModule, loss: torch.Tensor) -> None:
+        finite = torch.isfinite(loss.detach()).all()
         if self._defers(loss):
-            finite = torch.isfinite(loss.detach()).all()
             self._bad = ~finite if self._bad is None else self._bad | ~finite
             return
-        if torch.isfinite(loss.detach()).all():
+        if finite:
             return
         value = loss.detach().float()
         shown = value.item() if value.numel() == 1 else "non-finite"
@@ -215,7 +214,7 @@ class SampleGrid(Callback):
         from zoo.image_grid import make_grid, write_png
 
         images = self.sample(pl_module)
-        grid = make_grid(images, math.ceil(math.sqrt(len(images))))
+        grid = make_grid(images)  # a square grid
         write_png(grid, f"{trainer.default_root_dir}/samples/latest.png")
         caption = f"epoch {trainer.current_epoch}"
         if hasattr(pl_module, "generator_updates"):  # a GAN counts its own steps (global_step counts both players')

@@ -30,8 +30,8 @@ METRICS_NAME = "metrics.csv"
 MAX_POINTS = 300
 _BLOCK = 32768
 _HEADER = 7  # ":W&B" + 2-byte magic + 1-byte version, then records with 7-byte headers
-_SKIP = {"epoch", "trainer/global_step", "_step", "_runtime", "_timestamp",
-         "train/generator_steps", "train/critic_steps", "train/cpu_minutes"}  # counters, not curves
+_SKIP = {"train/generator_steps", "train/critic_steps", "train/cpu_minutes"}  # counters, not curves (bookkeeping
+# keys such as epoch, trainer/global_step and W&B's _step are outside METRIC_SPLITS and skipped with the rest)
 
 
 class Point(NamedTuple):

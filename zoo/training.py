@@ -395,8 +395,10 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     args_from_settings = _settings_overrides(device, precision, max_minutes)
     run_dir = resolve_run_dir(recipe, overrides, run_name, {k: v for k, v in settings.items() if v is not None},
                               runs_dir, content)
+    ckpt_override = _override(overrides, "ckpt_path")  # the run folder's hash above saw it; nothing else does
+    overrides = _without(overrides, "ckpt_path")
     meta = _read_meta(export_meta)
-    config_args, cli_overrides = _config_args(recipe, content, _without(overrides, "ckpt_path"))
+    config_args, cli_overrides = _config_args(recipe, content, overrides)
     moved = move_aside(run_dir) if fresh and _is_rank_zero() else None
     extra = list(callbacks)
     if cpu_minutes is not None:
@@ -408,8 +410,6 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
 
         extra.append(CompileModules(mode=None if compile in (True, "default") else compile))
 
-    ckpt_override = _override(overrides, "ckpt_path")
-    overrides = _without(overrides, "ckpt_path")
     with run_lock(run_dir):
         last = last_checkpoint(run_dir)
         resumed_from = Path(ckpt_override) if ckpt_override else (last if last.is_file() else None)

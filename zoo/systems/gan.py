@@ -202,7 +202,7 @@ class GANSystem(pl.LightningModule):
                 logs.update(self.generator_step(real.shape[0]))
         logs["train/generator_steps"] = float(self.generator_updates)
         logs["train/critic_steps"] = float(self.discriminator_updates)
-        log_when_due(self, logs, prog_bar=False, batch_size=real.shape[0])  # a bundle's last batch
+        log_when_due(self, logs)  # a bundle's last batch
 
     def configure_optimizers(self):
         hp = self.hparams
