@@ -50,9 +50,10 @@ class Regression(pl.LightningModule):
         return torch.utils.data.DataLoader(torch.zeros(10, 1), batch_size=1)
 
 
-def trainer(tmp_path, callbacks):
-    return pl.Trainer(max_epochs=1, callbacks=callbacks, logger=False, enable_progress_bar=False,
-                      enable_model_summary=False, enable_checkpointing=False, default_root_dir=tmp_path)
+def trainer(tmp_path, callbacks, **overrides):
+    args = {"max_epochs": 1, "logger": False, "enable_progress_bar": False, "enable_model_summary": False,
+            "enable_checkpointing": False, "default_root_dir": tmp_path}
+    return pl.Trainer(callbacks=callbacks, **{**args, **overrides})
 
 
 @pytest.mark.parametrize("manual", [False, True], ids=["automatic", "manual"])
@@ -76,9 +77,7 @@ def test_deferred_guard_reads_the_device_flag_only_on_logging_steps(tmp_path, mo
 
     monkeypatch.setattr(NonFiniteLossGuard, "_check_deferred", counted)
     model = Regression(manual=True, bad_step=5)
-    run = pl.Trainer(max_epochs=1, callbacks=[NonFiniteLossGuard(deferred=True)], logger=False,
-                     enable_progress_bar=False, enable_model_summary=False, enable_checkpointing=False,
-                     default_root_dir=tmp_path, log_every_n_steps=4)
+    run = trainer(tmp_path, [NonFiniteLossGuard(deferred=True)], log_every_n_steps=4)
     with pytest.raises(NonFiniteLossError, match="between steps 4 and 8"):
         run.fit(model)
     assert len(model.weights_seen) == 8  # stopped at the first logging step after the NaN, not at the epoch end
@@ -90,9 +89,8 @@ def test_deferred_guard_keeps_a_checkpoint_from_being_written_after_a_nan(tmp_pa
 
     model = Regression(manual=True, bad_step=1)
     saves = ModelCheckpoint(dirpath=tmp_path / "ckpt", every_n_train_steps=3, save_top_k=-1)
-    run = pl.Trainer(max_epochs=1, callbacks=[NonFiniteLossGuard(deferred=True), saves], logger=False,
-                     enable_progress_bar=False, enable_model_summary=False, default_root_dir=tmp_path,
-                     log_every_n_steps=100)
+    run = trainer(tmp_path, [NonFiniteLossGuard(deferred=True), saves], enable_checkpointing=True,
+                  log_every_n_steps=100)
     with pytest.raises(NonFiniteLossError, match="no checkpoint holds the weights"):
         run.fit(model)
     assert not list(tmp_path.rglob("*.ckpt"))  # the save at step 3 was refused, nothing else was due
@@ -141,10 +139,9 @@ def test_compile_modules_keeps_parameter_names_and_trains(tmp_path):
 def test_cpu_time_limit_stops_training_and_survives_a_resume(tmp_path):
     limit = CPUTimeLimit(minutes=1e-9)
     system = AAESystem("aae_binary", {"in_features": 6, "latent_dim": 2, "hidden": [4]}, discriminator_hidden=[4])
-    trainer = pl.Trainer(max_epochs=3, logger=False, enable_progress_bar=False, enable_model_summary=False,
-                         enable_checkpointing=False, default_root_dir=tmp_path, callbacks=[limit])
-    trainer.fit(system, torch.utils.data.DataLoader(torch.ones(40, 6), batch_size=4))
-    assert trainer.global_step == 3  # stopped after the first batch of the first epoch
+    run = trainer(tmp_path, [limit], max_epochs=3)
+    run.fit(system, torch.utils.data.DataLoader(torch.ones(40, 6), batch_size=4))
+    assert run.global_step == 3  # stopped after the first batch of the first epoch
     assert limit.used_seconds > 0
     resumed = CPUTimeLimit(minutes=5)
     resumed.load_state_dict(limit.state_dict())

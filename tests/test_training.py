@@ -89,10 +89,13 @@ def in_tmp(data_root, tmp_path, monkeypatch):
 def test_same_command_resumes_and_a_changed_option_starts_a_new_run(in_tmp, capsys):
     first = fit(GCN, ["--trainer.max_epochs=2", *QUIET])
     assert first.dir.parent == Path("runs/gcn/cora") and first.resumed_from is None
+    assert first.weights_checkpoint == first.last_checkpoint  # no monitored checkpoint: the last one
     again = fit(GCN, ["--trainer.max_epochs=2", *QUIET])
     assert again.dir == first.dir and again.resumed_from == first.last_checkpoint
     assert again.wandb_run_id == first.wandb_run_id
-    assert "resuming from" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "zoo train: resuming from" in text
+    assert "init weights: the checkpoint it resumes (the run started from random" in text
     other = fit(GCN, ["--trainer.max_epochs=3", *QUIET])
     assert other.dir != first.dir and other.resumed_from is None
     assert torch.load(other.last_checkpoint, weights_only=True)["global_step"] == 3  # not 2 + 1
@@ -143,18 +146,6 @@ def test_the_header_says_what_the_run_is_and_no_noise_is_printed(in_tmp, capfd):
         assert noise not in text, noise
 
 
-def test_a_resumed_run_says_its_weights_come_from_the_checkpoint(in_tmp, capfd):
-    from zoo.cli import main
-
-    assert main(["train", str(GCN), "--trainer.max_epochs=1", "--run-name", "twice", *QUIET]) == 0
-    capfd.readouterr()
-    assert main(["train", str(GCN), "--trainer.max_epochs=2", "--run-name", "twice", *QUIET]) == 0
-    out = capfd.readouterr()
-    text = out.out + out.err
-    assert "zoo train: resuming from" in text
-    assert "init weights: the checkpoint it resumes (the run started from random" in text
-
-
 def test_train_help_lists_the_run_options(capsys):
     from zoo.cli import main
 
@@ -201,8 +192,6 @@ def test_cpu_minutes_replaces_the_recipes_own_cpu_time_limit(in_tmp):
 
 
 def test_a_run_with_a_monitored_checkpoint_exports_its_best_epoch_not_its_last(in_tmp, isolated_zoo):
-    import torch
-    import yaml
     from safetensors.torch import load_file
 
     recipe = yaml.safe_load((REPO / "recipes/nfp/debug.yaml").read_text())
@@ -224,5 +213,3 @@ def test_a_run_with_a_monitored_checkpoint_exports_its_best_epoch_not_its_last(i
     best_state = best_ckpt["state_dict"]
     shipped = load_file(isolated_zoo / "checkpoints" / "nfp-tiny" / "model.safetensors")
     assert all(torch.equal(shipped[k], best_state[f"net.{k}"]) for k in shipped)
-    gcn = fit(GCN, ["--trainer.max_epochs=1", *QUIET], run_name="plain")
-    assert gcn.weights_checkpoint == gcn.last_checkpoint  # no monitored checkpoint: the last one

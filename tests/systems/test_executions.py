@@ -65,12 +65,13 @@ class Line(StepsPerExecution, pl.LightningModule):
         return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step", "frequency": 2}}
 
 
-def _train_line(k: int, bundled: bool):
+def _train_line(k: int, bundled: bool, **trainer_args):
     pl.seed_everything(0)
     model = Line(k)
-    loader = DataLoader(torch.randn(14, 3, generator=torch.Generator().manual_seed(1)), batch_size=2)
-    trainer = pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, accelerator="cpu")
+    loader = DataLoader(torch.randn(14, 3, generator=torch.Generator().manual_seed(1)), batch_size=2)  # 7 batches
+    args = {"max_epochs": 2, "logger": False, "enable_checkpointing": False, "enable_progress_bar": False,
+            "enable_model_summary": False, "accelerator": "cpu"}
+    trainer = pl.Trainer(**{**args, **trainer_args})
     trainer.fit(model, StepBundles(loader, k) if bundled else loader)
     return model, trainer
 
@@ -87,10 +88,5 @@ def test_per_step_schedules_and_random_numbers_match_one_step_at_a_time(bundled)
 
 
 def test_max_steps_stops_inside_a_bundle():
-    pl.seed_everything(0)
-    model = Line(4)
-    loader = DataLoader(torch.randn(14, 3), batch_size=2)  # 7 batches: bundles of 4 and 3
-    trainer = pl.Trainer(max_steps=6, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                         enable_model_summary=False, accelerator="cpu")
-    trainer.fit(model, StepBundles(loader, 4))
+    _, trainer = _train_line(4, bundled=True, max_steps=6)  # bundles of 4 and 3
     assert trainer.global_step == 6

@@ -13,6 +13,7 @@ class Plain(pl.LightningModule):
         self.layer = torch.nn.Linear(2, 1)
 
     def training_step(self, batch, batch_idx):
+        self.hook_seen = self._current_fx_name  # Lightning's bookkeeping, as the step sees it
         return self.layer(batch).pow(2).mean()
 
     def configure_optimizers(self):
@@ -43,7 +44,7 @@ def test_hook_names_skip_module_setattr_only_with_the_mixin(cls, bypassed, monke
     model = cls()
     names = _names_through_module_setattr(model, monkeypatch)
     assert ("_current_fx_name" not in names) == bypassed
-    assert model._current_fx_name is None or isinstance(model._current_fx_name, str)
+    assert model.hook_seen == "training_step"  # the bookkeeping still works through the mixin
 
 
 def test_other_attributes_still_register():

@@ -42,24 +42,25 @@ class Toy(pl.LightningModule):
         return torch.optim.SGD(self.parameters(), lr=0.1)
 
 
-def run(log_every: int, logger=None):
-    model = Toy()
-    trainer = pl.Trainer(max_steps=12, log_every_n_steps=log_every, logger=logger or RecordingLogger(),
+def run(log_every: int, logger=None, model=None, max_steps: int = 12):
+    model = model or Toy()
+    trainer = pl.Trainer(max_steps=max_steps, log_every_n_steps=log_every, logger=logger or RecordingLogger(),
                          enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
     trainer.fit(model, torch.utils.data.DataLoader(torch.randn(64, 2), batch_size=4))
-    return model, trainer.logger
+    return model, trainer
 
 
 def test_metrics_are_computed_only_on_logged_steps_and_every_logged_step_has_them():
-    model, logger = run(log_every=4)
+    model, trainer = run(log_every=4)
+    logger = trainer.logger
     logged = [step for step, keys in logger.steps if "train/loss" in keys]
     assert logged == [3, 7, 11]  # Lightning's own schedule for log_every_n_steps=4
     assert model.computed == 3
 
 
 def test_every_step_when_asked():
-    model, logger = run(log_every=1)
-    assert model.computed == 12 and len([s for s, k in logger.steps if "train/loss" in k]) == 12
+    model, trainer = run(log_every=1)
+    assert model.computed == 12 and len([s for s, k in trainer.logger.steps if "train/loss" in k]) == 12
 
 
 def test_adam_is_fused_only_on_cuda():
@@ -81,12 +82,10 @@ class ProgBarToy(Toy):
 def test_due_values_reach_loggers_monitors_and_bar_without_self_log(monkeypatch):
     calls = []
     monkeypatch.setattr(pl.LightningModule, "log", lambda self, *a, **k: calls.append(a[0]))
-    model, logger = ProgBarToy(), RecordingLogger()
-    trainer = pl.Trainer(max_steps=6, log_every_n_steps=3, logger=logger, enable_checkpointing=False,
-                         enable_progress_bar=False, enable_model_summary=False)
-    trainer.fit(model, torch.utils.data.DataLoader(torch.randn(64, 2), batch_size=4))
+    logger = RecordingLogger()
+    model, trainer = run(3, logger, ProgBarToy(), max_steps=6)
     assert calls == []  # Lightning's result collection is not involved
-    assert [(s, k) for s, k in logger.steps] == [(2, {"train/loss", "epoch"}), (5, {"train/loss", "epoch"})]
+    assert logger.steps == [(2, {"train/loss", "epoch"}), (5, {"train/loss", "epoch"})]
     assert torch.is_tensor(trainer.callback_metrics["train/loss"])  # what an EarlyStopping monitor reads
     torch.testing.assert_close(trainer.callback_metrics["train/loss"], model.last)
     assert trainer.progress_bar_metrics["train/loss"] == pytest.approx(float(model.last))
