@@ -247,3 +247,57 @@ def test_periodic_fid_is_skipped_with_a_warning_without_real_images(tmp_path):
     with pytest.warns(UserWarning, match="real_images"):
         trainer, _ = fit_gan(tmp_path, [PeriodicFID(every_n_epochs=1)], epochs=1, datamodule=NoReal())
     assert "val/fid" not in trainer.callback_metrics
+
+
+def test_generator_ema_advances_once_per_generator_step_and_ships_the_average(tmp_path):
+    from zoo.callbacks import GeneratorEMA
+    from zoo.systems.gan import WGAN
+
+    class CountingEMA(GeneratorEMA):
+        updates_at: list
+
+        def should_update(self, step_idx=None, epoch_idx=None):
+            due = super().should_update(step_idx, epoch_idx)
+            if due:
+                self.updates_at.append(self.system.generator_updates)
+            return due
+
+    ema = CountingEMA(decay=0.9)
+    ema.updates_at = []
+    system = WGAN(**TINY_GAN)  # 5 discriminator steps per generator step: global_step moves 6 per update
+    raw = {}
+
+    class KeepRaw(pl.Callback):
+        def on_train_batch_end(self, trainer, pl_module, *args):
+            raw.update({k: v.clone() for k, v in pl_module.net.state_dict().items()})
+
+    last = pl.callbacks.ModelCheckpoint(dirpath=tmp_path, save_last=True)
+    trainer = pl.Trainer(max_epochs=5, callbacks=[KeepRaw(), ema, last], logger=False, enable_progress_bar=False,
+                         enable_model_summary=False, default_root_dir=tmp_path, accelerator="cpu")
+    trainer.fit(system, datamodule=Digits())  # 2 batches an epoch, 10 discriminator steps: 2 generator steps
+    assert system.generator_updates == 2
+    assert ema.updates_at == [1, 2]
+    # at the end the model holds the average, which differs from the last raw generator
+    assert any(not torch.equal(system.net.state_dict()[k], raw[k]) for k in raw if raw[k].is_floating_point())
+    checkpoint = torch.load(tmp_path / "last.ckpt", weights_only=True)
+    shipped = {k: v for k, v in checkpoint["state_dict"].items() if k.startswith("net.")}
+    assert all(torch.equal(v, system.state_dict()[k]) for k, v in shipped.items())  # the average is what exports
+    assert all(torch.equal(checkpoint["current_model_state"][k], raw[k[len("net."):]])
+               for k in shipped)  # and the raw weights travel beside it, for resuming
+    assert ema.state_dict()["averaged_at_generator_step"] == 2
+
+
+def test_warmed_up_ema_forgets_the_first_weights_quickly():
+    from zoo.callbacks import warmed_up_ema
+
+    average = torch.zeros(1)
+    for n in range(100):
+        average = warmed_up_ema(average, torch.ones(1), torch.tensor(n), decay=0.999)
+    assert 0.6 < average.item() < 1.0  # a plain 0.999 EMA from 0 would still be at 0.095
+
+
+def test_generator_ema_refuses_a_system_without_a_generator(tmp_path):
+    from zoo.callbacks import GeneratorEMA
+
+    with pytest.raises(TypeError, match="generator"):
+        trainer(tmp_path, [GeneratorEMA()]).fit(Regression())

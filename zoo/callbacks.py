@@ -6,7 +6,8 @@
   limit, ``--max-minutes``, is Lightning's own ``trainer.max_time``);
 - :class:`CompileModules`: ``torch.compile`` the system's networks in place (``zoo train --compile``);
 - :class:`SampleGrid`: a grid of fixed-latent samples of a generator, to the logger and the run folder;
-- :class:`PeriodicFID`: FID and KID of a generator every few epochs, logged under the cards' names.
+- :class:`PeriodicFID`: FID and KID of a generator every few epochs, logged under the cards' names;
+- :class:`GeneratorEMA`: an exponential moving average of a GAN's weights, advanced once per generator step.
 
 A system is the loss and the optimisers; what watches or stops it lives here and is configured in a recipe's
 ``trainer.callbacks`` (``class_path: zoo.callbacks.SampleGrid``, ``init_args: {every_n_epochs: 1}``), as
@@ -24,12 +25,14 @@ steps, validation and checkpoints, not at every step (see the class).
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
 import lightning.pytorch as pl
 import torch
 from lightning.pytorch import Callback, LightningModule, Trainer
+from lightning.pytorch.callbacks import WeightAveraging
 
 from zoo.systems.step_logs import log_when_due, logging_due
 
@@ -265,3 +268,72 @@ class PeriodicFID(Callback):
             rank_zero_warn(f"PeriodicFID skipped: {err}")
             return
         pl_module.log_dict(logged("val", scores))
+
+
+# ---- averaging a generator's weights
+
+
+def warmed_up_ema(averaged: torch.Tensor, current: torch.Tensor, num_averaged: torch.Tensor, *,
+                  decay: float) -> torch.Tensor:
+    r"""One step of an exponential moving average whose decay warms up with the number of updates ``n``:
+    :math:`\beta_n = \min\big(\beta, \frac{1 + n}{10 + n}\big)` (TensorFlow's ``ExponentialMovingAverage``
+    with ``num_updates``), so the first, still random weights are forgotten within a few dozen updates instead of
+    weighing :math:`\beta^n` for the whole run."""
+    beta = torch.clamp((1 + num_averaged) / (10 + num_averaged), max=decay).to(averaged.dtype)
+    return averaged + (current - averaged) * (1 - beta)
+
+
+class GeneratorEMA(WeightAveraging):
+    r"""An exponential moving average of a GAN's weights, advanced once after every *generator* step:
+
+    .. math::
+        \bar\theta_t = \beta_t\,\bar\theta_{t-1} + (1 - \beta_t)\,\theta_t, \qquad
+        \beta_t = \min\big(\beta, \tfrac{1 + t}{10 + t}\big)
+
+    where :math:`t` counts generator updates. Averaging the generator's iterates is the cheapest FID gain in the
+    GAN literature: Yazıcı et al. 2019 ("The Unusual Effectiveness of Averaging in GAN Training", ICLR) show the
+    EMA generator beats the raw one across losses and datasets, Karras et al. 2018 (progressive GANs) ship it with
+    :math:`\beta = 0.999`, and StudioGAN (Kang et al. 2023) reports it for every model. Only the generator ships;
+    the discriminator is averaged too (Lightning's callback averages the whole module) but never used.
+
+    Lightning's ``EMAWeightAveraging`` advances after every optimiser step, and a GAN's ``global_step`` counts both
+    players' steps (``discriminator_steps`` discriminator steps per generator step), so the same decay would mean
+    another horizon for WGAN (k = 5) than for the k = 1 losses. Here :meth:`should_update` asks the system how many
+    generator updates it has taken, so :math:`1 / (1 - \beta)` is the same number of generator updates for every
+    loss. BatchNorm running statistics are averaged with the weights (``use_buffers``, Lightning's default).
+
+    Through Lightning's :class:`~lightning.pytorch.callbacks.WeightAveraging`: checkpoints hold the averaged
+    weights under ``state_dict`` (what ``zoo export`` ships) and the raw ones under ``current_model_state``;
+    resuming restores both; at the end of training the averaged weights are copied into the model.
+    """
+
+    def __init__(self, decay: float = 0.999):
+        if not 0.0 < decay < 1.0:
+            raise ValueError(f"decay must be in (0, 1), got {decay}")
+        super().__init__(avg_fn=functools.partial(warmed_up_ema, decay=decay))
+        self.decay = decay
+        self.system: LightningModule | None = None
+        self.averaged_at_generator_step = 0
+
+    def setup(self, trainer: Trainer, pl_module: LightningModule, stage: str) -> None:
+        if not hasattr(pl_module, "generator_updates"):
+            raise TypeError(f"GeneratorEMA averages a GAN's generator; {type(pl_module).__name__} has none "
+                            "(use lightning.pytorch.callbacks.EMAWeightAveraging for other systems)")
+        super().setup(trainer, pl_module, stage)
+        self.system = pl_module
+
+    def should_update(self, step_idx: int | None = None, epoch_idx: int | None = None) -> bool:
+        if step_idx is None or self.system is None:
+            return False
+        steps = self.system.generator_updates
+        if steps <= self.averaged_at_generator_step:
+            return False
+        self.averaged_at_generator_step = steps
+        return True
+
+    def state_dict(self) -> dict[str, Any]:
+        return {**super().state_dict(), "averaged_at_generator_step": self.averaged_at_generator_step}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        super().load_state_dict(state_dict)
+        self.averaged_at_generator_step = state_dict.get("averaged_at_generator_step", 0)
