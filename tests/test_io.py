@@ -10,8 +10,8 @@ from zoo.io import (
     UnsafeFileError,
     atomic_path,
     cache_dir,
-    check_pickle,
     recover,
+    restricted_load,
     source_key,
     validate_id,
     write_text_atomic,
@@ -72,15 +72,18 @@ def test_recover_puts_back_a_folder_the_old_swap_left_aside_and_sweeps_stale_tem
     assert (tmp_path / "gcn-cora" / "model.safetensors").read_text() == "weights"
 
 
-def test_check_pickle_refuses_imports_outside_the_allowed_set(tmp_path):
+def test_restricted_load_builds_only_the_named_constructors(tmp_path):
     path = tmp_path / "data.pkl"
     with open(path, "wb") as f:
-        pickle.dump([1, 2], f, protocol=2)
-    check_pickle(path, set(), "list")  # plain containers import nothing
+        pickle.dump([1, {2: 3}], f, protocol=2)
+    assert restricted_load(path, {}, "list") == [1, {2: 3}]  # plain containers name nothing
     with open(path, "wb") as f:
         pickle.dump(os.getcwd, f, protocol=4)
-    with pytest.raises(UnsafeFileError, match="would import posix getcwd"):
-        check_pickle(path, {"numpy ndarray"}, "array")
+    with pytest.raises(UnsafeFileError, match="names posix.getcwd, which that format never holds"):
+        restricted_load(path, {("numpy", "ndarray"): list}, "array")
+    path.write_bytes(path.read_bytes()[:-3])
+    with pytest.raises(UnsafeFileError, match="is not a readable array"):
+        restricted_load(path, {}, "array")
 
 
 def test_a_registry_entry_whose_id_is_a_path_is_refused(tmp_path, monkeypatch):

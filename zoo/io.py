@@ -24,7 +24,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 JOURNAL_PREFIX = ".publish-"
@@ -85,36 +85,36 @@ class UnsafeFileError(ValueError):
     """A data file that would run code, or build objects its format never holds, if it were loaded."""
 
 
-def pickle_globals(path: str | os.PathLike) -> set[str]:
-    """Every class or function (``"module name"``) a pickle file would import when loaded, read from its
-    opcodes (:mod:`pickletools`) without loading it; ``"<dynamic>"`` for a reference built at load time."""
-    import pickletools
+def restricted_load(path: str | os.PathLike, constructors: dict[tuple[str, str], Any], what: str) -> Any:
+    """Read the pickle at ``path``, a format the zoo did not write, building nothing but ``constructors``.
 
-    found, strings = set(), []
+    A pickle names each class or function it calls as ``(module, name)``; here every such name is looked up in
+    ``constructors`` (exact pairs, mapped to the objects that stand for them) and nothing is ever imported, so a
+    file naming ``posix.system`` (however its opcodes hide the name) raises :class:`UnsafeFileError` before any
+    of it runs. A damaged file is an :class:`UnsafeFileError` too; both messages are one line naming ``path``.
+    """
+    import pickle
+
+    class ForeignName(UnsafeFileError):
+        """A (module, name) outside ``constructors``."""
+
+    class Restricted(pickle.Unpickler):
+        def find_class(self, module: str, name: str) -> Any:
+            try:
+                return constructors[(module, name)]
+            except KeyError:
+                raise ForeignName(
+                    f"{path} is not a plain {what}: it names {module}.{name}, which that format never holds, so it "
+                    "was not loaded. Replace it with the original file.") from None
+
     with open(path, "rb") as f:
         try:
-            for op, arg, _ in pickletools.genops(f):
-                if op.name in ("GLOBAL", "INST"):
-                    found.add(str(arg))
-                elif op.name == "STACK_GLOBAL":
-                    found.add(" ".join(strings[-2:]) if len(strings) >= 2 else "<dynamic>")
-                elif isinstance(arg, str):
-                    strings.append(arg)
-                elif op.name in ("BINGET", "LONG_BINGET", "GET"):
-                    strings.append("<dynamic>")  # a memo reference may hide the module name: not trusted
-        except Exception as err:
-            raise UnsafeFileError(f"{path} is not a readable pickle ({err})") from err
-    return found
-
-
-def check_pickle(path: str | os.PathLike, allowed: set[str], what: str) -> None:
-    """Raise :class:`UnsafeFileError` unless every import of the pickle at ``path`` is in ``allowed``: the
-    file is then loaded only if it can build nothing but the data its format holds (a planted pickle that
-    calls ``os.system`` names ``posix system`` and is refused before any byte of it runs)."""
-    foreign = sorted(pickle_globals(path) - allowed)
-    if foreign:
-        raise UnsafeFileError(f"{path} is not a plain {what}: it would import {', '.join(foreign)} when loaded, "
-                              "so it was not loaded. Replace it with the original file.")
+            return Restricted(f, encoding="latin1").load()  # latin1: Python 2 pickles of numpy arrays
+        except ForeignName:
+            raise
+        except Exception as err:  # truncated or malformed: pickle raises many types, all meaning "unreadable"
+            raise UnsafeFileError(f"{path} is not a readable {what} ({first_line(err)}); replace it with the "
+                                  "original file") from err
 
 
 # ----------------------------------------------------------------------------------------------- caches

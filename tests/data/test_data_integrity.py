@@ -57,14 +57,51 @@ def cora_copy(data_root, tmp_path):
     return root
 
 
-def test_a_planted_planetoid_pickle_is_refused_before_it_runs(cora_copy, tmp_path, cache):
+def hidden_system_call(marker) -> bytes:
+    """A pickle that calls ``posix.system`` through STACK_GLOBAL, with two extra strings pushed and popped
+    before it so that the last two strings in the file are ``numpy ndarray`` (what fooled an opcode scan)."""
+    def text(s: str) -> bytes:
+        return b"\x8c" + bytes([len(s)]) + s.encode()  # SHORT_BINUNICODE
+
+    pop, stack_global, tuple1, reduce, stop = b"0", b"\x93", b"\x85", b"R", b"."
+    return (b"\x80\x04" + text("posix") + text("system") + text("numpy") + pop + text("ndarray") + pop
+            + stack_global + text(f"touch {marker}") + tuple1 + reduce + stop)
+
+
+@pytest.mark.parametrize("field", ["x", "graph"])
+@pytest.mark.parametrize("planted", ["plain", "hidden"])
+def test_a_planted_planetoid_pickle_is_refused_before_it_runs(cora_copy, tmp_path, cache, planted, field):
     from zoo.data.planetoid import load_planetoid
 
-    with open(cora_copy / "Planetoid" / "Cora" / "raw" / "ind.cora.x", "wb") as f:
-        pickle.dump(Exploit(tmp_path / "pwned"), f, protocol=2)
-    with pytest.raises(UnsafeFileError, match=r"ind.cora.x is not a plain Planetoid raw file.*posix system"):
+    marker = tmp_path / "pwned"
+    path = cora_copy / "Planetoid" / "Cora" / "raw" / f"ind.cora.{field}"
+    path.unlink()  # the copy is read-only; write a new file
+    if planted == "plain":
+        with open(path, "wb") as f:
+            pickle.dump(Exploit(marker), f, protocol=2)
+    else:
+        path.write_bytes(hidden_system_call(marker))
+    with pytest.raises(UnsafeFileError, match=rf"ind.cora.{field} is not a plain Planetoid raw file.*names "
+                                              r"posix.system") as refused:
         load_planetoid("cora", cora_copy)
-    assert not (tmp_path / "pwned").exists()
+    assert "\n" not in str(refused.value)
+    assert not marker.exists()
+
+
+def test_a_planetoid_file_that_is_not_the_format_is_refused(data_root, cora_copy):
+    from zoo.data.planetoid import load_planetoid
+
+    raw = cora_copy / "Planetoid" / "Cora" / "raw"
+    (raw / "ind.cora.y").unlink()
+    with open(raw / "ind.cora.y", "wb") as f:
+        pickle.dump(np.array(["a", "b"], dtype=object), f, protocol=2)  # objects, not numbers
+    with pytest.raises(UnsafeFileError, match=r"ind.cora.y is not a plain Planetoid raw file .*: it holds ndarray object"):
+        load_planetoid("cora", cora_copy)
+    (raw / "ind.cora.y").unlink()
+    original = data_root / "Planetoid" / "Cora" / "raw" / "ind.cora.y"
+    (raw / "ind.cora.y").write_bytes(original.read_bytes()[:500])  # truncated
+    with pytest.raises(UnsafeFileError, match="ind.cora.y is not a readable Planetoid raw file"):
+        load_planetoid("cora", cora_copy)
 
 
 def relabel_test_nodes(root):
@@ -98,15 +135,15 @@ def test_eval_on_other_data_reports_what_that_data_gives(data_root, cora_copy, c
 
 
 def test_a_failed_download_leaves_nothing_in_the_data_root(tmp_path, monkeypatch, cache):
-    from torch_geometric.datasets import planetoid
+    import urllib.request
 
     from zoo.data.planetoid import load_planetoid
 
-    def offline(self):
-        os.makedirs(self.raw_dir, exist_ok=True)  # what PyG does before the request fails
+    def offline(url, timeout=None):
+        assert timeout is not None  # a stalled server must not make the zoo wait forever
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(planetoid.Planetoid, "download", offline)
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
     root = tmp_path / "empty-root"
     root.mkdir()
     with pytest.raises(DataNotFoundError, match="download failed"):

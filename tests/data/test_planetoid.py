@@ -17,12 +17,12 @@ def test_citeseer_through_the_datamodule(data_root):
 
 
 def test_missing_data_names_the_expected_path(tmp_path, monkeypatch):
-    import torch_geometric.datasets.planetoid as planetoid
+    import urllib.request
 
     def offline(*args, **kwargs):
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(planetoid.Planetoid, "download", offline)
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
     with pytest.raises(DataNotFoundError, match=f"expected {tmp_path}/Planetoid/Cora/raw/ind.cora"):
         load_planetoid("Cora", tmp_path)
 

@@ -1,15 +1,17 @@
 """Planetoid citation graphs (Cora, CiteSeer) with the public split of Yang et al. (2016):
 20 labelled nodes per class for training, 500 for validation, 1,000 for testing.
 
-Reads ``<root>/Planetoid/<Name>/raw/ind.<name>.*`` with ``torch_geometric.datasets.Planetoid`` directly (it
-downloads them when they are missing and the network is there); without the raw files and without network, a
-:class:`~zoo.data.root.DataNotFoundError` names the expected folder. Features are row-normalised, as in
-Kipf & Welling (2017).
+Reads ``<root>/Planetoid/<Name>/raw/ind.<name>.*`` (the layout of ``torch_geometric.datasets.Planetoid``) with
+:mod:`zoo.data.planetoid_raw`, which never unpickles them with a general unpickler: the raw files are input the
+zoo did not write. Missing raw files are downloaded from the Planetoid repository when the network is there;
+without them and without network, a :class:`~zoo.data.root.DataNotFoundError` names the expected folder.
+Features are row-normalised, as in Kipf & Welling (2017). Nothing is cached: Cora reads in a tenth of a second.
 """
 
 from __future__ import annotations
 
 import shutil
+import urllib.request
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -17,18 +19,15 @@ import torch
 from torch_geometric.data import Data
 
 from zoo.data.device import ResidentBatches
+from zoo.data.planetoid_raw import FIELDS, read_planetoid
 from zoo.data.root import ROOT_HINT, DataNotFoundError, data_root
-from zoo.io import cache_dir, check_pickle, first_line, source_key
+from zoo.io import atomic_path, first_line
 
 NAMES = {"cora": "Cora", "citeseer": "CiteSeer", "pubmed": "PubMed"}
-# The raw files are Python 2 pickles of numpy arrays, a scipy CSR matrix, a list and a defaultdict (the graph);
-# PyG unpickles them, so each is checked to import nothing else first (zoo.io.check_pickle).
-PICKLE_GLOBALS = {"numpy ndarray", "numpy dtype", "numpy.core.multiarray _reconstruct",
-                  "numpy._core.multiarray _reconstruct", "__builtin__ list", "builtins list",
-                  "collections defaultdict", "scipy.sparse.csr csr_matrix", "scipy.sparse._csr csr_matrix",
-                  "_codecs encode"}  # how Python 3 writes bytes into a protocol-2 pickle
-RAW_FILES = ("x", "tx", "allx", "y", "ty", "ally", "graph", "test.index")
 SOURCE = "https://github.com/kimiyoung/planetoid (raw/ind.<name>.* files)"
+URL = "https://github.com/kimiyoung/planetoid/raw/master/data"  # torch_geometric's Planetoid.url
+TIMEOUT_S = 60  # per connection and per read of a download
+MAX_DOWNLOAD = 200 * 2**20  # bytes per raw file (PubMed's largest is under 40 MB)
 
 
 def canonical_name(name: str) -> str:
@@ -40,50 +39,37 @@ def canonical_name(name: str) -> str:
 
 def load_planetoid(name: str, root: str | Path | None = None) -> Data:
     """Return the whole graph (one ``Data`` with train/val/test masks) of ``name`` under the data root."""
-    from torch_geometric.datasets import Planetoid
     from torch_geometric.transforms import NormalizeFeatures
 
     name = canonical_name(name)
     raw = data_root(root) / "Planetoid" / name / "raw"
-    # What a failed download must not leave behind: the folders it would create under the data root.
+    missing = [f for f in FIELDS if not (raw / f"ind.{name.lower()}.{f}").is_file()]
+    if missing:
+        _download(raw, name, missing)
+    return NormalizeFeatures()(read_planetoid(raw, name))
+
+
+def _download(raw: Path, name: str, fields: list[str]) -> None:
+    """Fetch the missing raw files into ``raw``, each through a temporary sibling; if any fails, remove the
+    folders this created (a mistyped data root included) and raise :class:`DataNotFoundError`."""
     created = next((p for p in (raw.parents[2], raw.parents[1], raw.parent, raw) if not p.exists()), None)
-    for field in RAW_FILES:
-        path = raw / f"ind.{name.lower()}.{field}"
-        if field != "test.index" and path.is_file():
-            check_pickle(path, PICKLE_GLOBALS, f"Planetoid raw file ({SOURCE})")
-    base = _writable_base(raw, name)
     try:
-        dataset = Planetoid(str(base), name, split="public", transform=NormalizeFeatures())
-    except Exception as err:  # PyG tries to download missing raw files; offline that fails deep in urllib
+        raw.mkdir(parents=True, exist_ok=True)
+        for field in fields:
+            filename = f"ind.{name.lower()}.{field}"
+            with urllib.request.urlopen(f"{URL}/{filename}", timeout=TIMEOUT_S) as response, \
+                    atomic_path(raw / filename) as tmp:
+                content = response.read(MAX_DOWNLOAD + 1)
+                if len(content) > MAX_DOWNLOAD:
+                    raise OSError(f"{filename} is over {MAX_DOWNLOAD:,} bytes")
+                tmp.write_bytes(content)
+    except OSError as err:  # offline, HTTP errors (urllib's are OSErrors), timeouts, a full disk
         if created is not None:
             shutil.rmtree(created, ignore_errors=True)
-        if base != raw.parent.parent:
-            shutil.rmtree(base, ignore_errors=True)  # a half-processed mirror must not be reused
-        missing = [f for f in RAW_FILES if not (raw / f"ind.{name.lower()}.{f}").is_file()]
-        if missing:
-            raise DataNotFoundError(
-                f"Planetoid {name} not found: expected {raw}/ind.{name.lower()}.{{{','.join(missing)}}} "
-                f"and the download failed ({first_line(err)}). Get the raw files from {SOURCE}, {ROOT_HINT}."
-            ) from err
-        raise
-    return dataset[0]
-
-
-def _writable_base(raw: Path, name: str) -> Path:
-    """PyG writes ``processed/`` beside ``raw/``. The data root is treated as read-only (it is, in CI), so the
-    raw files are mirrored into the zoo's cache with symlinks and PyG processes there.
-
-    The mirror is named after the raw files' resolved path and sha256 (:func:`zoo.io.source_key`): another
-    data root, or edited raw files, get their own mirror and their own ``processed/``, so an evaluation can
-    never be answered from a graph processed from other data."""
-    if not raw.is_dir() or not any(raw.iterdir()):
-        return raw.parent.parent  # let PyG download into the data root when the network is there
-    mirror = cache_dir("Planetoid", f"{name}-{source_key(raw)}", name, "raw")
-    for source in raw.iterdir():
-        link = mirror / source.name
-        if not link.is_symlink():
-            link.symlink_to(source.resolve())
-    return mirror.parent.parent
+        raise DataNotFoundError(
+            f"Planetoid {name} not found: expected {raw}/ind.{name.lower()}.{{{','.join(fields)}}} "
+            f"and the download failed ({first_line(err)}). Get the raw files from {SOURCE}, {ROOT_HINT}."
+        ) from err
 
 
 class _FullGraph(torch.utils.data.Dataset):
