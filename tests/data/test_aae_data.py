@@ -18,6 +18,34 @@ def test_bag_of_words_ids_are_one_based(tmp_path):
         read_bag_of_words(path, 4)
 
 
+@pytest.mark.parametrize("content, says", [
+    ("1 1:3\n1 x:2\n", r"x.feat:2: bad entry 'x:2'"),  # was int()'s message, without the file
+    ("1 1:3 2:\n", r"x.feat:1: bad entry '2:'"),
+    ("\n\n", "holds no documents"),  # was torch.stack's RuntimeError
+    (b"1 1:\xff\xfe\n", "is not a text file"),
+], ids=["word-not-a-number", "no-count", "empty", "binary"])
+def test_a_damaged_feat_file_is_named(tmp_path, content, says):
+    from zoo.data.raw_files import DataFileError
+
+    path = tmp_path / "x.feat"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(DataFileError, match=says):
+        read_bag_of_words(path, 4)
+
+
+def test_a_feat_file_too_large_to_hold_is_refused_before_allocating(tmp_path, monkeypatch):
+    from zoo.data import text
+
+    path = tmp_path / "x.feat"
+    path.write_text("1 1:1\n" * 1000)
+    monkeypatch.setattr(text, "MAX_CELLS", 1000 * 1995 - 1)
+    with pytest.raises(text.DataFileError, match="1,000 documents x 1,995 words is more than the 1,994,999 cells"):
+        read_bag_of_words(path, 1995)
+    monkeypatch.setattr(text, "MAX_FILE_BYTES", 100)
+    with pytest.raises(text.DataFileError, match="holds 6,000 bytes, more than the 100"):
+        read_bag_of_words(path, 1995)
+
+
 def test_missing_data_says_where_to_get_it(tmp_path):
     with pytest.raises(DataNotFoundError, match="NVDM"):
         load_20news(tmp_path, "train")

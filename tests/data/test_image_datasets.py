@@ -5,7 +5,15 @@ import pytest
 import torch
 from PIL import Image
 
-from zoo.data.images import ImageFolderDataModule, ImageFolderError, MNISTDataModule, load_face, read_idx
+from zoo.data.images import (
+    FashionMNISTDataModule,
+    ImageFolderDataModule,
+    ImageFolderError,
+    MNISTDataModule,
+    load_face,
+    read_idx,
+)
+from zoo.data.raw_files import DataFileError
 from zoo.data.root import DataNotFoundError
 
 
@@ -21,12 +29,56 @@ def test_read_idx_roundtrip_and_errors(tmp_path):
     assert (read_idx(tmp_path / "a.gz") == array).all()
     with gzip.open(tmp_path / "short.gz", "wb") as f:
         f.write(bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big") + b"abc")
-    with pytest.raises(ValueError, match="truncated"):
+    with pytest.raises(DataFileError, match="short.gz is truncated: the data of shape"):
         read_idx(tmp_path / "short.gz")
     with gzip.open(tmp_path / "bad.gz", "wb") as f:
         f.write(b"\x12\x34\x56\x78")
-    with pytest.raises(ValueError, match="magic"):
+    with pytest.raises(DataFileError, match="magic"):
         read_idx(tmp_path / "bad.gz")
+
+
+def test_a_truncated_archive_is_one_error_naming_the_file(tmp_path):
+    raw = tmp_path / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    path = raw / "train-images-idx3-ubyte.gz"
+    write_idx(path, np.random.default_rng(0).integers(0, 255, (50, 28, 28)))
+    path.write_bytes(path.read_bytes()[:-100])  # was an EOFError from gzip
+    with pytest.raises(DataFileError, match=f"{path} is truncated .*download it again from .*fashion-mnist"):
+        FashionMNISTDataModule(str(tmp_path)).setup()
+    write_idx(path, np.zeros((3, 32, 32)))
+    with pytest.raises(DataFileError, match=r"shape \(3, 32, 32\), not 28 x 28 images"):
+        FashionMNISTDataModule(str(tmp_path)).setup()
+
+
+def gzip_bomb(path, header_shape, zeros):
+    """A gzip file: an IDX header of ``header_shape``, then ``zeros`` zero bytes (compressed ~1000:1)."""
+    with gzip.GzipFile(path, "wb", compresslevel=9) as f:
+        f.write(bytes([0, 0, 8, len(header_shape)]) + b"".join(s.to_bytes(4, "big") for s in header_shape))
+        chunk = bytes(2**20)
+        for _ in range(zeros // len(chunk)):
+            f.write(chunk)
+
+
+def test_a_header_promising_too_much_is_refused_before_decompressing(tmp_path):
+    path = tmp_path / "bomb.gz"
+    gzip_bomb(path, (60_000, 280, 280), zeros=2**20)  # 4.7 GB promised
+    with pytest.raises(DataFileError, match=r"promises 4,704,000,000 bytes .* more than the 268,435,456"):
+        read_idx(path)
+
+
+def test_a_gzip_bomb_behind_a_small_header_is_read_only_as_far_as_the_header_says(tmp_path):
+    import tracemalloc
+
+    path = tmp_path / "bomb.gz"
+    gzip_bomb(path, (10, 28, 28), zeros=64 * 2**20)  # 64 MB of zeros after 7,840 bytes of images
+    tracemalloc.start()
+    try:
+        with pytest.raises(DataFileError, match="holds more data than its IDX header"):
+            read_idx(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 * 2**20, f"read_idx held {peak:,} bytes at once"
 
 
 def test_mnist_from_a_fake_root_and_missing_files(tmp_path):

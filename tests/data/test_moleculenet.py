@@ -40,3 +40,45 @@ def test_freesolv_and_lipophilicity_read(data_root):
     assert len(smiles) == 642 and -26 < y.min() < y.max() < 4
     smiles, y = moleculenet.read_csv("lipophilicity", str(data_root))
     assert len(smiles) == 4200
+
+
+@pytest.fixture
+def esol_copy(data_root, tmp_path):
+    """A data root holding the real esol.csv's header and first 40 rows, as csv rows to edit."""
+    import csv
+
+    with open(data_root / "moleculenet" / "esol.csv", newline="") as f:
+        rows = list(csv.reader(f))[:41]
+    (tmp_path / "moleculenet").mkdir()
+
+    def write(rows):
+        with open(tmp_path / "moleculenet" / "esol.csv", "w", newline="") as f:
+            csv.writer(f).writerows(rows)
+        return tmp_path
+
+    return rows, write
+
+
+def test_nan_targets_stop_zoo_eval_with_one_line_naming_the_file_and_rows(esol_copy, capsys):
+    from zoo import cli
+
+    rows, write = esol_copy
+    target = rows[0].index("measured log solubility in mols per litre")
+    rows[5][target], rows[9][target] = "nan", ""
+    root = write(rows)
+    code = cli.main(["eval", "nfp-esol", "--data-root", str(root)])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == "" and err.count("\n") == 1 and "Traceback" not in err
+    assert f"{root / 'moleculenet' / 'esol.csv'}: column 'measured log solubility in mols per litre' holds no " \
+        "finite number on lines 6, 10;" in err
+
+
+def test_a_wrong_header_names_the_file_the_column_and_the_expected_header(esol_copy):
+    rows, write = esol_copy
+    rows[0] = [c.replace("measured log solubility", "log solubility") for c in rows[0]]
+    root = write(rows)
+    with pytest.raises(ValueError) as err:
+        moleculenet.read_csv("esol", str(root))
+    message = str(err.value)
+    assert "esol.csv has no column 'measured log solubility in mols per litre'" in message
+    assert "expected a header naming smiles,measured log solubility in mols per litre" in message

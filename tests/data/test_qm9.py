@@ -41,3 +41,38 @@ def test_datamodule(data_root):
     assert dm.train_targets().shape == (100, 2)
     with pytest.raises(ValueError, match="do not exist"):
         qm9.QM9DataModule(targets=[19])
+
+
+@pytest.fixture
+def qm9_copy(data_root, tmp_path):
+    """The real QM9 CSV's header and first 5 rows, and a function writing edited rows as a data root's csv.gz."""
+    import csv
+    import gzip
+
+    with gzip.open(data_root / qm9.CSV_PATH, "rt", newline="") as f:
+        rows = [row for _, row in zip(range(6), csv.reader(f))]
+
+    def write(rows, cut: int = 0):
+        path = tmp_path / qm9.CSV_PATH
+        path.parent.mkdir(exist_ok=True)
+        with gzip.open(path, "wt", newline="") as f:
+            csv.writer(f).writerows(rows)
+        if cut:
+            path.write_bytes(path.read_bytes()[:-cut])
+        return tmp_path
+
+    return rows, write
+
+
+def test_damaged_qm9_csv_is_one_error_naming_the_file(qm9_copy):
+    from zoo.data.raw_files import DataFileError
+
+    rows, write = qm9_copy
+    with pytest.raises(DataFileError, match="qm9.csv.gz is truncated"):  # was an EOFError
+        qm9.process(str(write(rows, cut=200)))
+    rows[3][rows[0].index("HOMO_au")] = "nan"
+    with pytest.raises(DataFileError, match="qm9.csv.gz: column 'HOMO_au' holds no finite number on line 4;"):
+        qm9.process(str(write(rows)))
+    rows[0][rows[0].index("Elements")] = "elements"
+    with pytest.raises(DataFileError, match="has no column 'Elements'"):  # was a KeyError
+        qm9.process(str(write(rows)))

@@ -11,7 +11,8 @@ from __future__ import annotations
 from torch import Tensor
 
 from zoo.data.binary import BinaryVectorDataModule
-from zoo.data.images import load_mnist_images
+from zoo.data.images import MNIST_SOURCE, load_mnist_images, mnist_images_path
+from zoo.data.raw_files import DataFileError
 
 VAL_SIZE = 10_000
 
@@ -21,6 +22,10 @@ def mnist_unit_vectors(root: str | None = None, split: str = "train") -> Tensor:
     if split not in ("train", "val", "test"):
         raise ValueError(f"split must be 'train', 'val' or 'test', got {split!r}")
     images = load_mnist_images(root, "test" if split == "test" else "train").flatten(1).float() / 255.0
+    if split != "test" and len(images) <= VAL_SIZE:
+        raise DataFileError(f"{mnist_images_path(root, 'train')} holds {len(images)} images; the train and val "
+                            f"splits need more than {VAL_SIZE:,} (MNIST's has 60,000). Download it again from "
+                            f"{MNIST_SOURCE}")
     if split == "train":
         return images[:-VAL_SIZE]
     if split == "val":

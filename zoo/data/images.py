@@ -16,7 +16,7 @@ numpy only (no torchvision).
 
 from __future__ import annotations
 
-import gzip
+import math
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +25,7 @@ from lightning.pytorch import LightningDataModule
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
+from zoo.data.raw_files import DataFileError, open_binary, read_exactly, reading
 from zoo.data.root import data_root, require_path
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp", ".webp")
@@ -37,20 +38,36 @@ class ImageFolderError(ValueError):
     """An image folder that is empty or holds a file PIL cannot read; the message names it."""
 
 
-def read_idx(path: str | Path) -> np.ndarray:
-    """Read an IDX file (``.gz`` or plain): magic ``0 0 dtype ndim``, big-endian sizes, then the data."""
+MAX_IDX_BYTES = 256 * 2**20  # an IDX body larger than this is refused unread (MNIST's train images: 47 MB)
+
+
+def read_idx(path: str | Path, source: str = MNIST_SOURCE, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
+    """Read an unsigned-byte IDX file (``.gz`` or plain): magic ``0 0 8 ndim``, big-endian sizes, then the data.
+
+    The header is read first and the body's size checked against ``max_bytes`` before anything else is read or
+    decompressed; then exactly that many bytes are read, and one more to make sure the file ends there. So a
+    gzip bomb (a small header followed by gigabytes of zeros, or a header promising gigabytes) costs at most
+    ``max_bytes`` of memory, and a truncated or damaged file is a one-line
+    :class:`~zoo.data.raw_files.DataFileError` naming it (with ``source``, where to get it again).
+    """
     path = Path(path)
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] != 0x08:
-        raise ValueError(f"{path} is not an unsigned-byte IDX file (bad magic number {data[:4]!r})")
-    ndim = data[3]
-    shape = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
-    body = np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * ndim)
-    if body.size != int(np.prod(shape)):
-        raise ValueError(f"{path} is truncated: header says {shape}, found {body.size} bytes of data")
-    return body.reshape(shape)
+    with reading(path, source), open_binary(path) as f:
+        magic = read_exactly(f, 4, path, "the IDX magic number")
+        if magic[:3] != bytes([0, 0, 8]):
+            raise DataFileError(f"{path} is not an unsigned-byte IDX file (bad magic number {magic!r}); "
+                                f"download it again from {source}")
+        header = read_exactly(f, 4 * magic[3], path, f"an IDX header of {magic[3]} sizes")
+        shape = tuple(int.from_bytes(header[4 * i: 4 * i + 4], "big") for i in range(magic[3]))
+        size = math.prod(shape)
+        if size > max_bytes:
+            raise DataFileError(f"{path}: its IDX header promises {size:,} bytes of data {shape}, more than the "
+                                f"{max_bytes:,} this reader accepts; it is not the expected file. Download it "
+                                f"again from {source}")
+        body = read_exactly(f, size, path, f"the data of shape {shape}")
+        if f.read(1):
+            raise DataFileError(f"{path} holds more data than its IDX header {shape} promises; it is not the "
+                                f"expected file. Download it again from {source}")
+    return np.frombuffer(body, dtype=np.uint8).reshape(shape)
 
 
 def to_unit_range(images: Tensor) -> Tensor:
@@ -64,14 +81,23 @@ def load_mnist_images(root: str | None = None, split: str = "train", dataset: st
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     if dataset not in ("MNIST", "FashionMNIST"):
         raise ValueError(f"dataset must be 'MNIST' or 'FashionMNIST', got {dataset!r}")
-    return torch.from_numpy(read_idx(mnist_images_path(root, split, dataset)).copy()).unsqueeze(1)
+    path = mnist_images_path(root, split, dataset)
+    source = _source(dataset)
+    images = read_idx(path, source)
+    if images.ndim != 3 or images.shape[1:] != (28, 28):
+        raise DataFileError(f"{path} holds data of shape {images.shape}, not 28 x 28 images; download it again "
+                            f"from {source}")
+    return torch.from_numpy(images.copy()).unsqueeze(1)
 
 
 def mnist_images_path(root: str | None = None, split: str = "train", dataset: str = "MNIST") -> Path:
     """The gzipped IDX file of a split's images (a clear error when it is missing)."""
     name = "train-images-idx3-ubyte.gz" if split == "train" else "t10k-images-idx3-ubyte.gz"
-    return require_path(data_root(root) / dataset / "raw" / name, f"{dataset} {split} images",
-                        MNIST_SOURCE if dataset == "MNIST" else FASHION_SOURCE)
+    return require_path(data_root(root) / dataset / "raw" / name, f"{dataset} {split} images", _source(dataset))
+
+
+def _source(dataset: str) -> str:
+    return MNIST_SOURCE if dataset == "MNIST" else FASHION_SOURCE
 
 
 class _UnitRangeImages(Dataset):

@@ -26,7 +26,6 @@ same split, minus its own skipped rows):
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,6 +43,7 @@ from zoo.chem import (
     morgan_fingerprint,
     nfp_graph,
 )
+from zoo.data.raw_files import read_csv as read_raw_csv
 from zoo.data.root import data_root, require_path
 from zoo.io import atomic_path, cache_dir, first_line
 
@@ -58,14 +58,15 @@ FEATURIZERS = ("nfp", "ecfp", "mpnn")
 
 
 def read_csv(name: str, root: str | None = None) -> tuple[list[str], np.ndarray]:
-    """``(smiles, targets)`` of a MoleculeNet CSV, in file order."""
+    """``(smiles, targets)`` of a MoleculeNet CSV, in file order. A header without the SMILES or target column,
+    a short row, or a target that is empty, not a number, NaN or infinite is a one-line
+    :class:`~zoo.data.raw_files.DataFileError` naming the file and its lines."""
     if name not in DATASETS:
         raise ValueError(f"unknown MoleculeNet set {name!r}; choose one of {sorted(DATASETS)}")
     file, smiles_col, target_col, _, _ = DATASETS[name]
     path = require_path(data_root(root) / "moleculenet" / file, f"MoleculeNet {name}", SOURCE)
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
-    return [r[smiles_col].strip() for r in rows], np.array([float(r[target_col]) for r in rows], np.float32)
+    table = read_raw_csv(path, (smiles_col, target_col), SOURCE)
+    return [r[smiles_col].strip() for r in table.rows], table.floats(target_col).astype(np.float32)
 
 
 def random_split(n: int, seed: int = 0, fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> dict[str, np.ndarray]:

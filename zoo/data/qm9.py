@@ -49,8 +49,6 @@ has no RDKit, reads QM9: ``python -m zoo.data.qm9 pack .gpu/data/qm9/qm9_graphs.
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 import re
 from collections.abc import Sequence
@@ -62,6 +60,7 @@ from torch.utils.data import Dataset
 
 from zoo.data.graph_splits import GraphSplitDataModule
 from zoo.chem import MoleculeError, MoleculeGraphs, featurize_many, graph_from_xyz
+from zoo.data.raw_files import read_csv as read_raw_csv
 from zoo.data.root import data_root, require_path
 from zoo.io import cache_dir, source_key
 
@@ -84,6 +83,10 @@ CSV_PATH = "qm9/qm9.csv.gz"
 PACKED_NAME = "qm9_graphs.npz"
 SOURCE = "qm9pack 1.0.3 on PyPI (Ramakrishnan et al. 2014, CC BY 4.0)"
 NUM_VAL = NUM_TEST = 10_000
+NUMBER_COLUMNS = ("Index", "Dipole_debye", "Polarizability_bohr3", "HOMO_au", "LUMO_au", "HOMO_LUMO_gap_au",
+                  "R2_bohr2", "ZPVE_au", "InternalEnergy_0K_au", "InternalEnergy_298K_au", "Enthalphy_298K_au",
+                  "GibbsFreeEnergy_298K_au", "Heatcapacity_Cv_cal_mol_K", "RotA_GHz", "RotB_GHz", "RotC_GHz")
+COLUMNS = ("SMILES", "Elements", "XYZ_Ang", *NUMBER_COLUMNS)  # what the parser reads from each row
 
 
 def targets_of_row(row: dict, elements: Sequence[str]) -> list[float]:
@@ -103,13 +106,13 @@ def targets_of_row(row: dict, elements: Sequence[str]) -> list[float]:
 
 
 def read_rows(path: Path, limit: int | None = None) -> list[dict]:
-    with gzip.open(path, "rt", newline="") as f:
-        rows = []
-        for row in csv.DictReader(f):
-            rows.append(row)
-            if limit is not None and len(rows) >= limit:
-                break
-    return rows
+    """The CSV's rows (the first ``limit``). A truncated archive, a header without one of :data:`COLUMNS`, or a
+    number column with an empty, non-numeric or non-finite value is a one-line
+    :class:`~zoo.data.raw_files.DataFileError` naming the file (and the lines), before any molecule is parsed."""
+    table = read_raw_csv(path, COLUMNS, SOURCE, limit)
+    for column in NUMBER_COLUMNS:
+        table.floats(column)
+    return table.rows
 
 
 _BARE_POINT = re.compile(r"\.(?=[,\]])")
