@@ -445,10 +445,13 @@ def _config_args(recipe: Path, content: dict, overrides: Sequence[str]) -> tuple
 
     An up-to-date recipe is passed as its path; an upgraded one as YAML text (jsonargparse takes either), so the
     file is never rewritten. The run folder's hash is taken from what the user wrote, so an old-style command
-    still resumes its run. An option that moved to a callback fails here with a one-line error.
+    still resumes its run. An option that moved to a callback, or a class outside the zoo and the libraries it
+    documents (:mod:`zoo.recipe_names`), fails here with a one-line error.
     """
+    from zoo.recipe_names import check_names
     from zoo.systems.renamed import upgrade_recipe
 
+    check_names(recipe, content, overrides)  # before anything a recipe names is imported (upgrade_recipe imports)
     try:
         config, overrides, changed = upgrade_recipe(content, overrides)
     except ValueError as err:
