@@ -17,7 +17,7 @@ def test_card_has_hub_metadata_and_the_reproducing_command():
     results = front["model-index"][0]["results"]
     measured = {r["metrics"][0]["type"]: r["metrics"][0]["value"] for r in results}
     assert measured["test_accuracy"] == round(cfg.metric("test_accuracy").value, 6)
-    assert cfg.recipe in card and cfg.metrics[0].command in card
+    assert cfg.reproduce.command in card and cfg.metrics[0].command in card
     assert "More Information Needed" not in card
     assert str(cfg.revision) not in card or cfg.revision is None
 
@@ -98,7 +98,7 @@ def test_a_config_json_that_disagrees_with_its_entry_is_stale_and_rewritten_but_
 
     args = {"in_channels": 4, "out_channels": 2, "hidden_channels": 3}
     meta = {"id": "gcn-tiny", "method": "GCN", "paper": "-", "task": "node-classification", "dataset": "Tiny",
-            "split": "all", "recipe": "-", "metrics": [{"name": "test_accuracy", "value": 50.0}]}
+            "split": "all", "reproduce": {"recipe": "recipes/gcn/cora.yaml"}, "metrics": [{"name": "test_accuracy", "value": 50.0}]}
     torch.manual_seed(0)
     export_module(create_model("gcn", **args), "gcn", args, meta)
     folder, entry = checkpoints_dir() / "gcn-tiny", pretrained_dir() / "gcn-tiny.json"

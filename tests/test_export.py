@@ -15,7 +15,7 @@ from zoo.systems.node_classification import NodeClassificationSystem
 ARGS = {"in_channels": 6, "out_channels": 3, "hidden_channels": 4}
 META = {
     "id": "gcn-tiny", "method": "GCN", "paper": "Kipf & Welling 2017", "task": "node-classification",
-    "dataset": "Tiny", "split": "all", "recipe": "python -c pass", "evaluator": "planetoid-accuracy",
+    "dataset": "Tiny", "split": "all", "reproduce": {"recipe": "recipes/gcn/cora.yaml"}, "evaluator": "planetoid-accuracy",
     "metrics": [{"name": "test_accuracy", "value": 50.0, "unit": "%", "command": "python -c pass"}],
 }
 

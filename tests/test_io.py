@@ -1,11 +1,15 @@
 """zoo.io: id checks, atomic writes, data keys, and recovery of what a crash left behind."""
 
+import json
 import os
 import pickle
 
 import pytest
 
 from zoo.io import (
+    JOURNAL_FORMAT,
+    JOURNAL_PREFIX,
+    STAGED_MARKER,
     InvalidIdError,
     UnsafeFileError,
     atomic_path,
@@ -59,17 +63,104 @@ def test_cache_dir_honours_the_environment(tmp_path, monkeypatch):
     assert cache_dir() == tmp_path / "xdg" / "zoo" / "processed"
 
 
-def test_recover_puts_back_a_folder_the_old_swap_left_aside_and_sweeps_stale_temporaries(tmp_path):
-    (tmp_path / ".gcn-cora.old-4242").mkdir()  # the pre-journal export: killed between its two renames
+DEAD_PID = 99999999  # above any pid_max: no process has it
+TOKEN = "0123456789abcdef"
+
+
+def snapshot(*folders):
+    """Every entry under ``folders`` with its bytes (a folder as None, a link as its target)."""
+    return {p: (str(p.readlink()) if p.is_symlink() else None if p.is_dir() else p.read_bytes())
+            for folder in folders for p in sorted(folder.rglob("*"))}
+
+
+def staged(folder, name, pid=DEAD_PID, token=TOKEN, marker=TOKEN):
+    """A folder named as :func:`zoo.io.staged_folder` names them, with ``marker`` in its marker file (or none)."""
+    path = folder / f".{name}.tmp-{pid}-{token}"
+    path.mkdir()
+    if marker is not None:
+        (path / STAGED_MARKER).write_text(marker)
+    return path
+
+
+def test_recover_sweeps_only_staged_folders_that_carry_the_zoos_marker(tmp_path):
+    dead = staged(tmp_path, "nfp-esol")  # a dead writer's staging folder: the one thing removed
+    (dead / "model.safetensors").write_text("half")
+    live = staged(tmp_path, "mine", pid=os.getppid())  # a running writer's
+    forged = staged(tmp_path, "forged", marker="fedcba9876543210")  # a marker that is not its token
+    unmarked = staged(tmp_path, "cache", marker=None)
+    (tmp_path / ".notes.old-v1").write_text("my notes")  # a user's files that merely look like leftovers
+    (tmp_path / ".bashrc.old-2024").write_text("export PS1")
+    (tmp_path / ".gcn-cora.old-4242").mkdir()
     (tmp_path / ".gcn-cora.old-4242" / "model.safetensors").write_text("weights")
-    (tmp_path / ".nfp-esol.tmp-99999999-abc").mkdir()  # a dead writer's staging folder
-    (tmp_path / ".x.json.tmp-99999999-def").write_text("{")
-    live = tmp_path / f".mine.tmp-{os.getppid()}-ghi"  # a running writer's: left alone
-    live.mkdir()
-    done = recover(tmp_path)
-    assert len(done) == 3
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["gcn-cora", live.name])
-    assert (tmp_path / "gcn-cora" / "model.safetensors").read_text() == "weights"
+    (tmp_path / f".x.json.tmp-{DEAD_PID}-def").write_text("{")  # nothing proves the zoo wrote it: kept
+    before = {p: b for p, b in snapshot(tmp_path).items() if dead not in (p, *p.parents)}
+    assert recover(tmp_path) == [f"removed {dead}, the staged folder of an export that did not finish"]
+    assert snapshot(tmp_path) == before and {live, forged, unmarked} <= set(before)
+    assert not (tmp_path / ".notes").exists() and not (tmp_path / "gcn-cora").exists()  # nothing renamed
+
+
+def plant_journals(ckpts, outside, victim):
+    """The journals of the issue: the format before this one naming any path, and the current format naming
+    a folder outside the zoo's, a folder by a relative path, and a folder that is a symbolic link."""
+    payload = outside / "payload"
+    payload.write_text("rm -rf ~")
+    journals = {
+        "x": {"folder": str(ckpts / "x"), "staged": str(ckpts / ".x.tmp-1-a"), "old": str(outside),
+              "files": [[str(payload), str(victim)]]},
+        "y": {"format": JOURNAL_FORMAT, "folder": "y", "pid": DEAD_PID, "token": TOKEN,
+              "files": [{"dir": str(victim.parent), "name": victim.name}]},
+        "z": {"format": JOURNAL_FORMAT, "folder": "../outside", "pid": DEAD_PID, "token": TOKEN, "files": []},
+        "gcn-tiny": {"format": JOURNAL_FORMAT, "folder": "gcn-tiny", "pid": DEAD_PID, "token": TOKEN, "files": []},
+    }
+    for name, journal in journals.items():
+        (ckpts / f"{JOURNAL_PREFIX}{name}.json").write_text(json.dumps(journal))
+    (ckpts / f".gcn-tiny.old-{DEAD_PID}-{TOKEN}").symlink_to(outside)  # its rmtree would empty `outside`
+    (ckpts / "broken").mkdir()
+    (ckpts / f"{JOURNAL_PREFIX}broken.json").write_text("{")
+
+
+def test_a_planted_journal_is_left_alone_with_a_one_line_warning_and_touches_nothing(tmp_path):
+    ckpts, registry, outside = tmp_path / "checkpoints", tmp_path / "pretrained", tmp_path / "outside"
+    for folder in (ckpts, registry, outside):
+        folder.mkdir()
+    victim = tmp_path / ".bashrc"
+    victim.write_text("export PS1")
+    plant_journals(ckpts, outside, victim)
+    before = snapshot(tmp_path)
+    done = recover(ckpts, registry)
+    assert snapshot(tmp_path) == before
+    assert len(done) == 5 and all(line.startswith("warning: left ") and "\n" not in line for line in done)
+    assert "it names " + str(tmp_path) in done[4] and "symbolic link" in done[1]
+
+
+def test_reading_commands_never_recover_and_writing_ones_warn_about_a_planted_journal(isolated_zoo, capsys):
+    import torch
+
+    import zoo
+    from zoo.cli import main
+    from zoo.export import export_module
+    from zoo.registry import create_model
+
+    args = {"in_channels": 4, "out_channels": 2, "hidden_channels": 3}
+    meta = {"id": "gcn-tiny", "method": "GCN", "paper": "-", "task": "node-classification", "dataset": "Tiny",
+            "split": "all", "reproduce": {"recipe": "recipes/gcn/cora.yaml"},
+            "metrics": [{"name": "test_accuracy", "value": 50.0}]}
+    export_module(create_model("gcn", **args), "gcn", args, meta)
+    outside = isolated_zoo / "outside"
+    outside.mkdir()
+    victim = isolated_zoo / ".bashrc"
+    victim.write_text("export PS1")
+    plant_journals(isolated_zoo / "checkpoints", outside, victim)
+    before = snapshot(isolated_zoo)
+    assert main(["list"]) == 0 and main(["info", "gcn-tiny"]) == 0
+    assert isinstance(zoo.load("gcn-tiny"), torch.nn.Module)  # a journal it cannot trust does not block it
+    assert capsys.readouterr().err == "" and snapshot(isolated_zoo) == before
+    assert main(["cards", "--check"]) == 0  # reads only
+    assert main(["cards"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("zoo: warning: left ")]
+    assert len(warnings) == 5
+    assert {p: b for p, b in snapshot(isolated_zoo).items() if p.name != "MODEL_CARDS.md"} == \
+        {p: b for p, b in before.items() if p.name != "MODEL_CARDS.md"}
 
 
 def test_restricted_load_builds_only_the_named_constructors(tmp_path):
@@ -94,6 +185,6 @@ def test_a_registry_entry_whose_id_is_a_path_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_PRETRAINED_DIR", str(tmp_path))
     (tmp_path / "..json").write_text(json.dumps({"id": ".", "architecture": "gcn", "model_args": {}, "method": "m",
                                                  "paper": "p", "task": "t", "dataset": "d", "split": "s",
-                                                 "recipe": "r"}))
+                                                 "reproduce": {"recipe": "r.yaml"}}))
     with pytest.raises(InvalidIdError, match="invalid model id '.'"):
         list_models()

@@ -28,7 +28,7 @@ REPO_ID = "zoo-test/gcn-pushed"
 ARGS = {"in_channels": 5, "out_channels": 3, "hidden_channels": 4}
 META = {
     "id": MODEL_ID, "method": "GCN", "paper": "Kipf & Welling 2017", "task": "node-classification",
-    "dataset": "Tiny", "split": "all", "recipe": "python -c pass",
+    "dataset": "Tiny", "split": "all", "reproduce": {"recipe": "recipes/gcn/cora.yaml"},
     "metrics": [{"name": "test_accuracy", "value": 50.0, "unit": "%", "command": "python -c pass"}],
 }
 FILES = ["README.md", "config.json", "model.safetensors"]

@@ -27,7 +27,7 @@ def test_every_entry_is_complete_and_its_architecture_registered():
     architectures = set(list_architectures())
     for model_id, cfg in load_pretrained_cfgs().items():
         assert cfg.architecture in architectures, model_id
-        assert cfg.metrics and cfg.recipe and cfg.paper and cfg.sha256 and cfg.license, model_id
+        assert cfg.metrics and cfg.reproduce.recipe and cfg.paper and cfg.sha256 and cfg.license, model_id
         assert all(m.command for m in cfg.metrics), f"{model_id}: every metric needs its reproducing command"
 
 

@@ -1,24 +1,49 @@
 """``zoo reproduce``: a card's recipe through ``zoo train``, scored by its evaluator, the repository untouched."""
 
 import hashlib
+import shlex
 from pathlib import Path
 
 import pytest
 
-from zoo.reproduce import card_command
-from zoo.training import TrainingError
+from zoo.cli import build_parser
+from zoo.registry import Reproduce, get_pretrained_cfg, list_models
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_card_command_takes_the_zoo_train_part():
-    assert card_command("zoo train recipes/gcn/cora.yaml --seed_everything=4") == (
-        "recipes/gcn/cora.yaml", ["--seed_everything=4"])
-    assert card_command("OMP_NUM_THREADS=1 zoo train recipes/aae/mnist.yaml  # then export") == (
-        "recipes/aae/mnist.yaml", [])
-    assert card_command("zoo train recipes/x.yaml --a=1 && zoo export y")[1] == ["--a=1"]
-    with pytest.raises(TrainingError, match="not made by a `zoo train` command"):
-        card_command("python bench/gan/pack_gpu_data.py && bash bench/gpu/gan.sh")
+@pytest.mark.parametrize("model_id", list_models())
+def test_every_entry_names_a_recipe_that_exists_and_a_command_zoo_train_parses(model_id):
+    run = get_pretrained_cfg(model_id).reproduce
+    assert (REPO / run.recipe).is_file(), f"{model_id}: {run.recipe} does not exist"
+    words = shlex.split(run.command)
+    assert words[:3] == ["zoo", "train", run.recipe]
+    args, rest = build_parser().parse_known_args(words[1:])
+    assert args.recipe == run.recipe and rest == list(run.overrides)
+    assert (args.device == "gpu") == (run.hardware == "gpu") and args.max_minutes == run.max_minutes
+
+
+def test_reproduce_field_is_typed():
+    with pytest.raises(ValueError, match="recipe YAML"):
+        Reproduce("python bench/gan/pack_gpu_data.py && bash bench/gpu/gan.sh")
+    with pytest.raises(ValueError, match="hardware"):
+        Reproduce("recipes/gcn/cora.yaml", hardware="tpu")
+    with pytest.raises(ValueError, match="list of option strings"):
+        Reproduce("recipes/gcn/cora.yaml", overrides="--seed_everything=4")
+    assert Reproduce("recipes/x.yaml", ("--a=1",), "gpu", "bf16-mixed", 5.0).command == (
+        "zoo train recipes/x.yaml --device gpu --precision bf16-mixed --max-minutes 5 --a=1")
+
+
+def test_a_gpu_run_on_a_cpu_says_so_with_its_time_instead_of_starting(monkeypatch, tmp_path, capsys):
+    from zoo.cli import main
+
+    monkeypatch.setattr("torch.cuda.is_available", lambda: False)
+    monkeypatch.setattr("zoo.reproduce.REPRODUCE_RUNS", tmp_path / "runs")
+    monkeypatch.chdir(REPO)
+    assert main(["reproduce", "mpnn-qm9-mu"]) == 2
+    err = capsys.readouterr().err
+    assert "needs a GPU" in err and "5 minutes" in err and "--device cpu" in err
+    assert len(err.strip().splitlines()) == 1 and not (tmp_path / "runs").exists()
 
 
 def _digest(paths):

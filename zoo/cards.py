@@ -69,9 +69,7 @@ model = zoo.load("{{ id }}")
 
 ## Reproduce
 
-```bash
-{{ recipe }}
-```
+{{ reproduce }}
 
 ## Training
 
@@ -92,6 +90,20 @@ model = zoo.load("{{ id }}")
 def _fmt(value: float, std: float | None = None) -> str:
     text = f"{value:.4g}"
     return f"{text} ± {std:.2g}" if std is not None else text
+
+
+def reproduce_section(cfg: PretrainedCfg) -> str:
+    """The card's Reproduce section from the entry's typed ``reproduce`` field: the command, what it needs and,
+    when the shipped weights came from something else, what that was."""
+    run = cfg.reproduce
+    took = f"; took {run.minutes:g} min" if run.minutes is not None else ""
+    hardware = "a GPU" if run.hardware == "gpu" else "a CPU"
+    summary = (f"Hardware: {hardware}; budget: {run.budget or 'the recipe'}{took}. `zoo reproduce {cfg.id}` runs "
+               "this command and scores the result with the protocol above.")
+    lines = ["```bash", run.command, "```", "", summary]
+    if run.made_by:
+        lines += ["", f"The shipped weights were not made by this command: they came from {run.made_by}."]
+    return "\n".join(lines)
 
 
 def results_table(cfg: PretrainedCfg) -> str:
@@ -177,7 +189,7 @@ def render_card(cfg: PretrainedCfg) -> str:
     )
     card = ModelCard.from_template(
         data, template_str=CARD_TEMPLATE, id=cfg.id, method=cfg.method, dataset=cfg.dataset,
-        repo_url=REPO_URL, results_table=results_table(cfg), protocol=_protocol(cfg), recipe=cfg.recipe,
+        repo_url=REPO_URL, results_table=results_table(cfg), protocol=_protocol(cfg), reproduce=reproduce_section(cfg),
         training=_training(cfg), curves=_curves(cfg), samples=_samples(cfg), architecture=cfg.architecture,
         model_args=cfg.model_args, task=cfg.task,
         split=cfg.split, paper=cfg.paper, license=cfg.license, dataset_license=cfg.dataset_license or "see dataset",

@@ -97,6 +97,59 @@ class PaperResult:
     note: str = ""
 
 
+HARDWARE_CLASSES = ("cpu", "gpu")
+
+
+@dataclass(frozen=True)
+class Reproduce:
+    """The ``zoo train`` run that made a checkpoint's weights, as typed fields rather than a shell line.
+
+    ``zoo reproduce ID`` runs exactly :attr:`command`: the recipe, ``zoo train``'s own options (``hardware`` as
+    ``--device``, ``precision``, the ``max_minutes``/``cpu_minutes`` limits) and the LightningCLI ``overrides``.
+    ``hardware`` is the class of machine the run needs: on a machine without a GPU, ``zoo reproduce`` of a
+    ``"gpu"`` run says so, with ``minutes`` (how long it took there), instead of starting an hours-long CPU run.
+    ``budget`` says in words what bounds the run. ``made_by`` is empty when the shipped weights came from exactly
+    this command; otherwise it names what made them (an earlier script and the commit that had it), and the
+    command is the ``zoo train`` run that replaces it.
+    """
+
+    recipe: str  # a LightningCLI YAML under recipes/
+    overrides: tuple[str, ...] = ()  # LightningCLI options after the recipe, e.g. "--seed_everything=4"
+    hardware: str = "cpu"  # one of HARDWARE_CLASSES; "gpu" runs pass --device gpu
+    precision: str | None = None  # zoo train --precision, e.g. "bf16-mixed"; None: the recipe's
+    max_minutes: float | None = None  # zoo train --max-minutes (wall clock)
+    cpu_minutes: float | None = None  # zoo train --cpu-minutes (process CPU time)
+    budget: str = ""  # what bounds the run, in words, e.g. "10 epochs (the recipe's max_epochs)"
+    minutes: float | None = None  # wall-clock minutes the run took on ``hardware``
+    made_by: str = ""  # "" when this command made the shipped weights
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.recipe, str) or not self.recipe.endswith((".yaml", ".yml")):
+            raise ValueError(f"reproduce.recipe must be a recipe YAML file, got {self.recipe!r}")
+        if self.hardware not in HARDWARE_CLASSES:
+            raise ValueError(f"reproduce.hardware must be one of {HARDWARE_CLASSES}, got {self.hardware!r}")
+        if isinstance(self.overrides, str) or not all(isinstance(o, str) for o in self.overrides):
+            raise ValueError(f"reproduce.overrides must be a list of option strings, got {self.overrides!r}")
+        object.__setattr__(self, "overrides", tuple(self.overrides))
+
+    @property
+    def train_options(self) -> list[str]:
+        """``zoo train``'s own options of the run, as command-line words."""
+        words = ["--device", "gpu"] if self.hardware == "gpu" else []
+        for flag, value in (("--precision", self.precision), ("--max-minutes", self.max_minutes),
+                            ("--cpu-minutes", self.cpu_minutes)):
+            if value is not None:
+                words += [flag, f"{value:g}" if isinstance(value, float) else str(value)]
+        return words
+
+    @property
+    def command(self) -> str:
+        """The shell command, e.g. ``zoo train recipes/gcn/cora.yaml --seed_everything=4``."""
+        import shlex
+
+        return shlex.join(["zoo", "train", self.recipe, *self.train_options, *self.overrides])
+
+
 @dataclass(frozen=True)
 class PretrainedCfg:
     """Everything known about one set of trained weights (cf. timm's ``PretrainedCfg``)."""
@@ -109,7 +162,7 @@ class PretrainedCfg:
     task: str  # "node-classification", "image-generation", "graph-regression", ...
     dataset: str
     split: str  # which split was used to train / select / test
-    recipe: str  # the command that trains it
+    reproduce: Reproduce  # the zoo train run that made the weights
     evaluator: str = ""  # name of the registered evaluator used by `zoo eval`
     metrics: tuple[Metric, ...] = ()
     paper_results: tuple[PaperResult, ...] = ()
@@ -149,6 +202,11 @@ class PretrainedCfg:
         data["paper_results"] = tuple(PaperResult(**p) for p in data.get("paper_results", ()))
         data["baselines"] = tuple(PaperResult(**p) for p in data.get("baselines", ()))
         data["tags"] = tuple(data.get("tags", ()))
+        if isinstance(data.get("reproduce"), dict):
+            data["reproduce"] = Reproduce(**data["reproduce"])
+        elif not isinstance(data.get("reproduce"), Reproduce):
+            raise ValueError("pretrained config's 'reproduce' must be an object with at least a 'recipe' "
+                             f"(the recipe YAML), got {data.get('reproduce')!r}")
         return cls(**data)
 
 

@@ -1,7 +1,8 @@
 """``zoo reproduce ID``: rerun a card's recipe through ``zoo train`` and score it with the card's protocol.
 
-The user story "reproduce reported results" in one command. The card's ``recipe`` field is the ``zoo train``
-command that made the weights (recipe file, seed and options); :func:`reproduce` runs exactly that through
+The user story "reproduce reported results" in one command. The entry's typed ``reproduce`` field
+(:class:`zoo.registry.Reproduce`: recipe, options, hardware class, budget) is the ``zoo train`` run that made the
+weights; :func:`reproduce` runs exactly that through
 :func:`zoo.training.fit` into ``runs/reproduce/...`` (so rerunning resumes, and the ``--max-minutes`` /
 ``--cpu-minutes`` limits cut it short on purpose), rebuilds the trained ``nn.Module`` from the run's weights (the
 recipe's best monitored checkpoint, else ``last.ckpt``: :attr:`zoo.training.Run.weights_checkpoint`), and calls
@@ -11,7 +12,6 @@ checkpoint and card with the reproduced ones (metric values updated, everything 
 
 from __future__ import annotations
 
-import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -34,18 +34,17 @@ class Reproduction:
     exported: bool = False
 
 
-def card_command(recipe_field: str) -> tuple[str, list[str]]:
-    """``"OMP_NUM_THREADS=1 zoo train recipes/x.yaml --seed_everything=3  # note"`` -> recipe, overrides."""
-    words = shlex.split(recipe_field.split("#", 1)[0])
-    for i in range(len(words) - 1):
-        if words[i] == "zoo" and words[i + 1] == "train":
-            rest = words[i + 2:]
-            end = next((k for k, w in enumerate(rest) if w in ("&&", ";", "|")), len(rest))
-            rest = rest[:end]
-            if rest and rest[0].endswith((".yaml", ".yml")):
-                return rest[0], rest[1:]
-    raise TrainingError(f"this card's weights were not made by a `zoo train` command (its command: "
-                        f"{recipe_field!r}); run that command to reproduce them")
+def needs_gpu_message(model_id: str, run) -> str | None:
+    """Why ``model_id``'s run should not start here, or None: a GPU run on a machine without one."""
+    import torch
+
+    if run.hardware != "gpu" or torch.cuda.is_available():
+        return None
+    took = f"{run.minutes:g} minutes" if run.minutes is not None else (
+        f"about {run.max_minutes:g} minutes of training" if run.max_minutes is not None else "its budget")
+    return (f"{model_id}'s run needs a GPU ({run.budget or 'see its card'}; {took} there) and this machine has "
+            "none: on a CPU the same schedule takes many hours. Run `zoo reproduce` on a GPU machine, or pass "
+            "--device cpu to run it here anyway")
 
 
 def reproduce(model_id: str, extra: Sequence[str] = (), *, data_root: str | None = None,
@@ -57,7 +56,16 @@ def reproduce(model_id: str, extra: Sequence[str] = (), *, data_root: str | None
     from zoo.registry import get_pretrained_cfg
 
     cfg = get_pretrained_cfg(model_id)
-    recipe, overrides = card_command(cfg.recipe or "")
+    run_cfg = cfg.reproduce
+    recipe, overrides = run_cfg.recipe, list(run_cfg.overrides)
+    if device is None:
+        refusal = needs_gpu_message(model_id, run_cfg)
+        if refusal:
+            raise TrainingError(refusal)
+        device = "gpu" if run_cfg.hardware == "gpu" else None
+    precision = precision or run_cfg.precision
+    max_minutes = max_minutes if max_minutes is not None else run_cfg.max_minutes
+    cpu_minutes = cpu_minutes if cpu_minutes is not None else run_cfg.cpu_minutes
     if not Path(recipe).is_file():
         raise TrainingError(f"the card's recipe {recipe} is not here; run `zoo reproduce` from the repository root")
     if not cfg.evaluator:
@@ -79,6 +87,7 @@ def reproduce(model_id: str, extra: Sequence[str] = (), *, data_root: str | None
             if metric["name"] in now:
                 metric["value"] = float(now[metric["name"]])
         meta["training"] = {**(meta.get("training") or {}), "wandb_run_id": run.wandb_run_id}
+        meta["reproduce"] = {**meta["reproduce"], "made_by": ""}  # these weights are the command's own
         for key in ("sha256", "revision", "architecture", "model_args"):
             meta.pop(key, None)
         export_checkpoint(run.weights_checkpoint, meta)

@@ -55,6 +55,9 @@ import yaml
 from lightning.pytorch import Callback, LightningDataModule, LightningModule, Trainer
 from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
+from lightning.pytorch.plugins.io import CheckpointIO
+
+from zoo.run_checkpoints import AtomicCheckpointIO, check_resumable
 
 RUN_ID_FILE = "wandb_run_id"
 LOCK_FILE = ".lock"
@@ -176,8 +179,10 @@ def resolve_run_dir(recipe: Path, overrides: Sequence[str], run_name: str | None
 
 
 def last_checkpoint(run_dir: Path) -> Path:
-    """Where a run keeps the checkpoint it resumes from."""
-    return run_dir / CHECKPOINTS / "last.ckpt"
+    """The checkpoint a run resumes from: the last one Lightning wrote (:func:`zoo.run_checkpoints.last_checkpoint`)."""
+    from zoo.run_checkpoints import last_checkpoint as written_last
+
+    return written_last(run_dir / CHECKPOINTS)
 
 
 def move_aside(run_dir: Path) -> Path | None:
@@ -192,6 +197,19 @@ def move_aside(run_dir: Path) -> Path | None:
         target = run_dir.with_name(f"{run_dir.name}.old-{stamp}-{n}")
     run_dir.rename(target)
     return target
+
+
+@contextlib.contextmanager
+def locked_run_dir(run_dir: Path, fresh: bool = False) -> Iterator[Path | None]:
+    """:func:`run_lock` on ``run_dir``; with ``fresh``, an existing folder is locked *before* it is moved aside
+    (:func:`move_aside`), so the folder of a run still training is refused, never moved, and the new folder is
+    locked in turn. Yields where the earlier run went (None if nothing moved)."""
+    moved = None
+    if fresh and _is_rank_zero() and run_dir.exists():
+        with run_lock(run_dir):
+            moved = move_aside(run_dir)
+    with run_lock(run_dir):
+        yield moved
 
 
 @contextlib.contextmanager
@@ -251,11 +269,17 @@ class ZooCLI(LightningCLI):
         checkpointing = trainer_cfg.get("enable_checkpointing") is not False
         if checkpointing and not any(isinstance(c, ModelCheckpoint) for c in callbacks):
             # save_top_k=1 without a monitor keeps the latest epoch; Lightning 2.6 writes last.ckpt only
-            # alongside a top-k save, so save_top_k=0 would leave nothing to resume from mid-run.
-            callbacks.append(ModelCheckpoint(dirpath=run_dir / CHECKPOINTS, save_last=True, save_top_k=1))
+            # alongside a top-k save, so save_top_k=0 would leave nothing to resume from mid-run. No version
+            # counter: in a moved or copied run folder it would write last-v1.ckpt beside the stale last.ckpt.
+            callbacks.append(ModelCheckpoint(dirpath=run_dir / CHECKPOINTS, save_last=True, save_top_k=1,
+                                             enable_version_counter=False))
         if not any(isinstance(c, NonFiniteLossGuard) for c in callbacks):
             callbacks.append(NonFiniteLossGuard())
         kwargs["callbacks"] = callbacks
+        plugins = trainer_cfg.get("plugins") or []
+        plugins = list(plugins) if isinstance(plugins, (list, tuple)) else [plugins]
+        if not any(isinstance(p, CheckpointIO) for p in plugins):  # a failed save leaves no partial file
+            kwargs["plugins"] = [*plugins, AtomicCheckpointIO()]
         return super().instantiate_trainer(**kwargs)
 
     def after_fit(self) -> None:
@@ -320,8 +344,12 @@ class Run:
         has one (NFP keeps and tests its lowest-validation-loss epoch), else ``last.ckpt``. Export and
         ``zoo reproduce`` take their weights from here, so they score what the card's protocol scores."""
         for callback in self.trainer.checkpoint_callbacks if self.cli else ():
-            if callback.monitor and callback.best_model_path and Path(callback.best_model_path).is_file():
-                return Path(callback.best_model_path)
+            if callback.monitor and callback.best_model_path and callback.dirpath:
+                # Lightning restores best_model_path even from a run folder that was moved or copied since:
+                # the file of that name in this run's folder is the one meant
+                best = Path(callback.dirpath) / Path(callback.best_model_path).name
+                if best.is_file():
+                    return best
         return self.last_checkpoint
 
     @property
@@ -354,15 +382,11 @@ def _settings_overrides(device: str | None, precision: str | None, max_minutes: 
     return args
 
 
-def _describe(run: Run, cli_config: Any, device: str, precision: str) -> list[str]:
+def _describe(run: Run, cli_config: Any, device: str, precision: str, counters: dict[str, Any]) -> list[str]:
     model_args = (cli_config.get("model") or {}).get("init_args") or {}
     init_from = model_args.get("init_from")
     if run.resumed_from is not None:
-        import torch
-
-        # mmap: only the two counters are read here; Lightning reads the whole file when it restores
-        state = torch.load(run.resumed_from, map_location="cpu", weights_only=True, mmap=True)
-        status = f"resuming from {run.resumed_from} (epoch {state.get('epoch', '?')}, step {state.get('global_step', '?')})"
+        status = f"resuming from {run.resumed_from} (epoch {counters['epoch']}, step {counters['global_step']})"
     else:
         status = "new run"
     lines = [f"zoo train: {status}", f"  run folder: {run.dir}  (rerun the same command to resume; --fresh restarts)"]
@@ -399,7 +423,6 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     overrides = _without(overrides, "ckpt_path")
     meta = _read_meta(export_meta)
     config_args, cli_overrides = _config_args(recipe, content, overrides)
-    moved = move_aside(run_dir) if fresh and _is_rank_zero() else None
     extra = list(callbacks)
     if cpu_minutes is not None:
         from zoo.callbacks import CPUTimeLimit
@@ -410,9 +433,11 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
 
         extra.append(CompileModules(mode=None if compile in (True, "default") else compile))
 
-    with run_lock(run_dir):
+    with locked_run_dir(run_dir, fresh) as moved:
         last = last_checkpoint(run_dir)
         resumed_from = Path(ckpt_override) if ckpt_override else (last if last.is_file() else None)
+        # a damaged checkpoint is one line naming the intact ones, before Lightning is built
+        counters = check_resumable(resumed_from, _resume_command(recipe, overrides, run_dir)) if resumed_from else {}
         args = list(config_args)
         if not _override(overrides, "trainer.default_root_dir"):
             args.append(f"--trainer.default_root_dir={run_dir}")
@@ -421,7 +446,8 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
             cli = _build_cli(recipe, args, extra)
             run = Run(dir=run_dir, resumed_from=resumed_from, wandb_run_id=_wandb_id(cli), cli=cli)
             trainer = cli.trainer
-            run.header = _describe(run, cli.config, str(trainer.strategy.root_device), str(trainer.precision))
+            run.header = _describe(run, cli.config, str(trainer.strategy.root_device), str(trainer.precision),
+                                   counters)
             if moved is not None:
                 run.header.insert(1, f"  earlier run moved to {moved}")
             if verbose and trainer.is_global_zero:
@@ -438,6 +464,13 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     if meta is not None and trainer.is_global_zero:
         run.exported = export_run(run, meta, recipe, overrides)
     return run
+
+
+def _resume_command(recipe: Path, overrides: Sequence[str], run_dir: Path) -> str:
+    """The ``zoo train`` command that resumes ``run_dir`` from the checkpoint ``{ckpt}``: the folder is named
+    (a ``--ckpt_path`` alone would give the run another configuration hash, hence another folder)."""
+    keep = _without(overrides, "trainer.default_root_dir")
+    return " ".join(["zoo train", str(recipe), *keep, f"--trainer.default_root_dir={run_dir}", "--ckpt_path={ckpt}"])
 
 
 def _config_args(recipe: Path, content: dict, overrides: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -508,7 +541,7 @@ def _read_meta(export_meta: dict[str, Any] | str | Path | None) -> dict[str, Any
 
 def export_run(run: Run, meta: dict[str, Any], recipe: Path, overrides: Sequence[str]):
     """Export a finished run's weights (:attr:`Run.weights_checkpoint`); the card gets the W&B run id and the
-    ``zoo train`` command."""
+    ``zoo train`` run (recipe and options) as its ``reproduce`` field, unless ``meta`` gives one."""
     from zoo.export import export_checkpoint
 
     meta = dict(meta)
@@ -516,7 +549,11 @@ def export_run(run: Run, meta: dict[str, Any], recipe: Path, overrides: Sequence
     training.setdefault("wandb_run_id", run.wandb_run_id)
     training.setdefault("run_folder", str(run.dir))
     meta["training"] = training
-    meta.setdefault("recipe", " ".join(["zoo train", str(recipe), *overrides]))
+    try:  # the card shows the recipe as the user would type it from the repository root
+        shown = recipe.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        shown = recipe
+    meta.setdefault("reproduce", {"recipe": shown.as_posix(), "overrides": list(overrides)})
     return export_checkpoint(run.weights_checkpoint, meta)
 
 

@@ -14,7 +14,7 @@ def test_moleculenet_evaluator_recomputes_the_card_metrics(isolated_zoo, data_ro
     net.target_mean.fill_(-3.0)
     expected = moleculenet_test_metrics(net, "esol", "nfp", "random", 0, str(data_root))
     meta = {"id": "nfp-tiny", "method": "NFP", "paper": "Duvenaud et al. 2015", "task": "graph-regression",
-            "dataset": "ESOL", "split": "random", "recipe": "-", "evaluator": "moleculenet-regression",
+            "dataset": "ESOL", "split": "random", "reproduce": {"recipe": "recipes/nfp/esol.yaml"}, "evaluator": "moleculenet-regression",
             "metrics": [{"name": "test_rmse", "value": expected["test_rmse"], "higher_is_better": False}],
             "extra": {"dataset": "esol", "featurizer": "nfp", "split": "random", "split_seed": 0}}
     export_module(net, "nfp", {"hidden_channels": 8, "num_layers": 2, "fingerprint_dim": 8, "mlp_hidden": 8}, meta)

@@ -12,7 +12,7 @@ from zoo.training import train
 
 REPO = Path(__file__).resolve().parents[2]
 META = {"method": "AAE", "paper": "Makhzani et al. 2016", "task": "generation", "dataset": "debug",
-        "split": "debug", "recipe": "zoo train recipes/aae/debug.yaml"}
+        "split": "debug", "reproduce": {"recipe": "recipes/aae/debug.yaml"}}
 
 
 @pytest.mark.data
