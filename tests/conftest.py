@@ -12,6 +12,7 @@ import pytest
 
 os.environ.setdefault("WANDB_MODE", "disabled")
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("ZOO_DATA_DOWNLOAD", "0")  # no download on a loader's first use (data/test_download.py)
 
 # Tests write only to temporary folders: every cache and config folder the zoo and its libraries would put
 # under ~ (processed data, FID features, Hugging Face, W&B, matplotlib, torch) goes to one folder for the

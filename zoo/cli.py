@@ -1,4 +1,4 @@
-"""The ``zoo`` command: list | info | sample | predict | eval | train | export | push | cards.
+"""The ``zoo`` command: list | info | sample | predict | eval | train | export | push | cards | data.
 
 Each subcommand is a thin shell over the library: anything it does can be done from Python with ``zoo.*``.
 Errors the user can fix (unknown id, missing data, bad checkpoint, malformed recipe) print one line and exit 2.
@@ -236,6 +236,31 @@ def cmd_cards(args: argparse.Namespace) -> None:
     print("\n".join(f"wrote {p}" for p in written) or "cards already in sync")
 
 
+def cmd_data_list(args: argparse.Namespace) -> None:
+    from zoo.data.catalog import status
+    from zoo.data.root import data_root
+
+    print(f"data root: {data_root(args.data_root)}")
+    rows = [["name", "present", "size", "folder"]]
+    for s in status(args.data_root):
+        present = "yes" if s.present == s.total else "no" if not s.present else f"{s.present}/{s.total} files"
+        rows.append([s.name, present, f"{s.size_bytes / 1e6:.1f} MB" if s.present else "–", str(s.folder)])
+    print(format_table(rows, LIST_WIDTH))
+    print("`zoo data get NAME` fetches one (celeba: it says what to download by hand)")
+
+
+def cmd_data_get(args: argparse.Namespace) -> None:
+    from zoo.data.catalog import DATASETS, disk_size, find, get
+
+    names = [n for n in DATASETS if n != "celeba"] if args.names == ["all"] else args.names
+    datasets = [find(name) for name in names]  # every name is checked before the first download
+    for dataset in datasets:
+        files = get(dataset.name, args.data_root, source=getattr(args, "from"))
+        size = sum(disk_size(f) for f in files)
+        print(f"{dataset.name}: ready, {len(files)} file{'s' * (len(files) != 1)} ({size / 1e6:.1f} MB) under "
+              f"{files[0].parent}")
+
+
 TRAIN_EPILOG = """\
 run folders:
   runs/<method>/<recipe>/<config-hash>: the hash covers the recipe and every option, so the same command
@@ -351,6 +376,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repo-id", required=True)
     p.add_argument("--private", action="store_true")
     p.set_defaults(fn=cmd_push)
+
+    data = sub.add_parser("data", help="list the datasets under the data root, or fetch one").add_subparsers(
+        dest="data_command", required=True)
+    p = data.add_parser("list", help="every dataset: whether it is under the data root, where, and its size")
+    p.add_argument("--data-root", default=None, help="the data root (default: $ZOO_DATA_ROOT or ~/.cache/zoo/data)")
+    p.set_defaults(fn=cmd_data_list)
+    p = data.add_parser(
+        "get", help="download, verify (sha256) and lay out datasets under the data root",
+        description="Fetch each dataset from its canonical source, verify it against the pinned sha256 and lay "
+                    "it out as the loaders read it. Files already present are kept. $ZOO_DATA_MIRROR replaces "
+                    "the scheme and host of every source; $ZOO_DATA_TIMEOUT (seconds) bounds every wait.")
+    p.add_argument("names", nargs="+", metavar="NAME", help="dataset names from `zoo data list`, or 'all'")
+    p.add_argument("--data-root", default=None, help="the data root (default: $ZOO_DATA_ROOT or ~/.cache/zoo/data)")
+    p.add_argument("--from", default=None, metavar="PATH",
+                   help="celeba only: your img_align_celeba.zip (or its folder); the cards' subset is copied "
+                        "out of it and verified")
+    p.set_defaults(fn=cmd_data_get)
 
     p = sub.add_parser("cards", help="regenerate every model card and MODEL_CARDS.md")
     p.add_argument("--check", action="store_true", help="fail if any card or figure is out of date")

@@ -2,7 +2,9 @@
 
 Resolution: an explicit argument (``--data.root`` in recipes, ``--data-root`` for ``zoo eval``), else
 ``$ZOO_DATA_ROOT``, else ``~/.cache/zoo/data`` (``$XDG_CACHE_HOME/zoo/data``). Under it the standard raw
-layouts are expected (``MNIST/raw``, ``Planetoid/Cora/raw``, ``celeba/img_align_celeba``, ``qm9/qm9.csv.gz`` ...).
+layouts are expected (``MNIST/raw``, ``Planetoid/Cora/raw``, ``celeba/img_align_celeba``, ``qm9/qm9.csv.gz`` ...),
+which ``zoo data get NAME`` (:mod:`zoo.data.catalog`) fills from each dataset's source, and which a loader
+fills on first use when a file is missing.
 """
 
 from __future__ import annotations
@@ -31,11 +33,22 @@ def data_root(root: str | os.PathLike | None = None) -> Path:
 
 
 def require_path(path: Path, what: str, source: str) -> Path:
-    """Return ``path`` if it exists, else raise a :class:`DataNotFoundError` that says where to get it."""
-    if not path.exists():
-        raise DataNotFoundError(
-            f"{what} not found: expected {path}. Get it from {source} and place it there, {ROOT_HINT}.")
-    return path
+    """Return ``path`` if it exists. Else, when it is a file of a dataset the zoo can download
+    (:mod:`zoo.data.catalog`), fetch that dataset first (off with ``ZOO_DATA_DOWNLOAD=0``); if that is not
+    possible or fails, raise a :class:`DataNotFoundError` that says where to get it and why the download failed."""
+    if path.exists():
+        return path
+    from zoo.data.catalog import fetch_missing
+    from zoo.data.download import DownloadError
+
+    try:
+        if fetch_missing(path):
+            return path
+        failed = ""
+    except DownloadError as err:
+        failed = f" The download failed: {err}."
+    raise DataNotFoundError(f"{what} not found: expected {path}.{failed} Get it from {source} (or with "
+                            f"`zoo data get`) and place it there, {ROOT_HINT}.")
 
 
 def cache_dir(*parts: str) -> Path:
