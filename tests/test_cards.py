@@ -129,10 +129,20 @@ def test_a_config_json_that_disagrees_with_its_entry_is_stale_and_rewritten_but_
     # model_args describe the weights: a registry that names others is an error, not a rewrite.
     bad = dataclasses.replace(get_pretrained_cfg("gcn-tiny"), model_args={**args, "hidden_channels": 5})
     entry.write_text(json.dumps(bad.to_dict(), indent=2))
-    assert config in stale_cards()
+    card = (folder / "README.md").read_bytes()
+    assert {config, folder / "README.md"} <= set(stale_cards())  # the card shows the model_args too
     with pytest.raises(ValueError, match="name different model_args.*re-export"):
         write_cards()
     assert read_config(folder)["model_args"] == args
+    assert (folder / "README.md").read_bytes() == card  # refused before the first write: no card rewritten
+    from wandb_log import history, write_wandb_file
+
+    from zoo.cli import main
+
+    run = isolated_zoo / "run"
+    write_wandb_file(run / "wandb" / "offline-run-1" / "run-1.wandb", [history(0, **{"train/loss": 1.0})])
+    assert main(["cards", "--curves", "gcn-tiny", str(run)]) == 2  # --curves too checks before writing
+    assert not (folder / "metrics.csv").exists() and (folder / "README.md").read_bytes() == card
 
 
 def test_a_training_fact_that_was_not_recorded_says_so_rather_than_none():

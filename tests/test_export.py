@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import zoo
-from zoo.export import ExportError, export_checkpoint, read_lightning_checkpoint
+from zoo.export import OWNED_FILES, ExportError, export_checkpoint, read_lightning_checkpoint
 from zoo.hub import checkpoints_dir
 from zoo.registry import create_model, get_pretrained_cfg
 from zoo.systems.node_classification import NodeClassificationSystem
@@ -20,14 +20,19 @@ META = {
 }
 
 
+def save_lightning_checkpoint(system: pl.LightningModule, path):
+    """What a recipe's run leaves: ``system`` saved by a Trainer as a Lightning ``.ckpt``."""
+    trainer = pl.Trainer(max_epochs=1, logger=False, enable_progress_bar=False, enable_model_summary=False,
+                         default_root_dir=path.parent)
+    trainer.strategy.connect(system)
+    trainer.save_checkpoint(path)
+    return path
+
+
 @pytest.fixture
 def lightning_ckpt(tmp_path):
     system = NodeClassificationSystem("gcn", ARGS)
-    trainer = pl.Trainer(max_epochs=1, logger=False, enable_progress_bar=False, enable_model_summary=False,
-                         default_root_dir=tmp_path)
-    trainer.strategy.connect(system)
-    trainer.save_checkpoint(tmp_path / "last.ckpt")
-    return tmp_path / "last.ckpt", system
+    return save_lightning_checkpoint(system, tmp_path / "last.ckpt"), system
 
 
 def test_export_then_load_by_id_gives_the_same_outputs(isolated_zoo, lightning_ckpt):
@@ -77,12 +82,102 @@ def test_weights_with_nan_are_not_exported(isolated_zoo, lightning_ckpt, tmp_pat
     _, system = lightning_ckpt
     with torch.no_grad():
         next(system.net.parameters())[0] = float("nan")
-    trainer = pl.Trainer(logger=False, enable_progress_bar=False, default_root_dir=tmp_path)
-    trainer.strategy.connect(system)
-    trainer.save_checkpoint(tmp_path / "diverged.ckpt")
+    save_lightning_checkpoint(system, tmp_path / "diverged.ckpt")
     with pytest.raises(ExportError, match="NaN or infinite values"):
         export_checkpoint(tmp_path / "diverged.ckpt", META)
     assert list(checkpoints_dir().iterdir()) == []
+
+
+def snapshot(folder):
+    """Every file under ``folder`` with its bytes (symbolic links as their targets), to assert nothing changed."""
+    return {p: (str(p.readlink()) if p.is_symlink() else p.read_bytes()) for p in sorted(folder.rglob("*"))
+            if p.is_symlink() or p.is_file()}
+
+
+@pytest.fixture
+def gan_ckpt(tmp_path):
+    """A GAN run's checkpoint: another model family than the GCN of META."""
+    from zoo.systems.gan import MinimaxGAN
+
+    system = MinimaxGAN(model_args={"image_size": 28, "channels": 1, "latent_dim": 8, "base_width": 4},
+                        discriminator_args={"base_width": 4})
+    return save_lightning_checkpoint(system, tmp_path / "gan" / "last.ckpt")
+
+
+def test_a_gan_run_exported_with_a_gcns_metadata_is_refused_and_touches_nothing(isolated_zoo, lightning_ckpt,
+                                                                               gan_ckpt, capsys):
+    from zoo.cli import main
+
+    path, _ = lightning_ckpt
+    export_checkpoint(path, META)
+    shipped = {k: v for k, v in get_pretrained_cfg("gcn-tiny").to_dict().items() if k != "sha256"}
+    meta = {k: v for k, v in shipped.items() if k not in ("architecture", "model_args")}
+    (isolated_zoo / "meta.json").write_text(json.dumps(meta))
+    before = snapshot(isolated_zoo)
+    with pytest.raises(ExportError, match="model_args differ from the checkpoint's"):  # the GCN's model_args
+        export_checkpoint(gan_ckpt, {k: v for k, v in shipped.items() if k != "architecture"})
+    with pytest.raises(ExportError, match="names architecture 'gcn' but the checkpoint holds 'dcgan_generator'"):
+        export_checkpoint(gan_ckpt, shipped)
+    with pytest.raises(ExportError, match="gcn-tiny is shipped with architecture 'gcn' .*pass --replace"):
+        export_checkpoint(gan_ckpt, meta)
+    assert main(["export", str(gan_ckpt), "--meta", str(isolated_zoo / "meta.json")]) == 2
+    assert "error: gcn-tiny is shipped with architecture" in capsys.readouterr().err
+    assert snapshot(isolated_zoo) == before
+    assert main(["export", str(gan_ckpt), "--meta", str(isolated_zoo / "meta.json"), "--replace"]) == 0
+    assert get_pretrained_cfg("gcn-tiny").architecture == "dcgan_generator"  # asked for: shipped in its place
+
+
+def test_the_same_architecture_with_other_model_args_needs_replace(isolated_zoo, lightning_ckpt, tmp_path):
+    path, _ = lightning_ckpt
+    export_checkpoint(path, META)
+    wider = save_lightning_checkpoint(NodeClassificationSystem("gcn", {**ARGS, "hidden_channels": 8}),
+                                      tmp_path / "wider.ckpt")
+    with pytest.raises(ExportError, match="model_args hidden_channels 4 \\(checkpoint: 8\\)"):
+        export_checkpoint(wider, META)
+    assert export_checkpoint(wider, META, replace=True).model_args["hidden_channels"] == 8
+
+
+def test_an_export_keeps_every_file_of_the_folder_it_does_not_own(isolated_zoo, lightning_ckpt, tmp_path):
+    path, _ = lightning_ckpt
+    export_checkpoint(path, META)
+    folder = checkpoints_dir() / "gcn-tiny"
+    (folder / "NOTES.md").write_text("my notes")
+    (folder / "curves.png").write_bytes(b"png")
+    (folder / "metrics.csv").write_text("step,epoch,metric,value\n0,0,train/loss,1.0\n")
+    (folder / "drafts").mkdir()
+    (folder / "drafts" / "a.txt").write_text("draft")
+    (folder / "elsewhere").symlink_to(tmp_path)  # kept as a link, never followed
+    weights = (folder / "model.safetensors").read_bytes()
+    kept = {p: b for p, b in snapshot(folder).items() if p.name not in OWNED_FILES}
+    assert len(kept) == 5
+    torch.manual_seed(3)
+    export_checkpoint(save_lightning_checkpoint(NodeClassificationSystem("gcn", ARGS), tmp_path / "b.ckpt"), META)
+    assert (folder / "model.safetensors").read_bytes() != weights  # replaced
+    assert {p: b for p, b in snapshot(folder).items() if p in kept} == kept
+    assert "](curves.png)" in (folder / "README.md").read_text()  # the kept metrics.csv is still drawn on the card
+    assert not list(checkpoints_dir().glob(".*")) and (folder / "elsewhere").is_symlink()
+
+
+def test_exporting_over_a_symlinked_folder_is_refused_before_any_write(isolated_zoo, lightning_ckpt, tmp_path):
+    path, _ = lightning_ckpt
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.txt").write_text("mine")
+    (checkpoints_dir() / "gcn-tiny").symlink_to(outside)
+    before = snapshot(isolated_zoo) | snapshot(outside)
+    with pytest.raises(ExportError, match="is a symbolic link; .*nothing was written"):
+        export_checkpoint(path, META)
+    assert snapshot(isolated_zoo) | snapshot(outside) == before  # no journal, no staged folder, no entry
+
+
+def test_an_empty_id_on_the_command_line_is_refused_not_ignored(isolated_zoo, lightning_ckpt, capsys):
+    from zoo.cli import main
+
+    path, _ = lightning_ckpt
+    (isolated_zoo / "meta.json").write_text(json.dumps(META))
+    assert main(["export", str(path), "--meta", str(isolated_zoo / "meta.json"), "--id", ""]) == 2
+    assert "error: invalid model id ''" in capsys.readouterr().err
+    assert list(checkpoints_dir().iterdir()) == [] and list((isolated_zoo / "pretrained").iterdir()) == []
 
 
 CRASHING_EXPORT = """
@@ -113,9 +208,13 @@ export_module(create_model("gcn", **%r).eval(), "gcn", %r, %r)
 
 
 @pytest.mark.parametrize("step", ["staging", "after-journal", "between-renames"])
-def test_an_export_killed_at_any_step_is_recovered_on_the_next_start(isolated_zoo, lightning_ckpt, step):
+def test_an_export_killed_at_any_step_is_recovered_by_the_next_writing_command(isolated_zoo, lightning_ckpt, step,
+                                                                                 capsys):
     import subprocess
     import sys
+
+    from zoo.cli import main
+    from zoo.hub import CheckpointError
 
     path, system = lightning_ckpt
     first = export_checkpoint(path, META)
@@ -124,8 +223,13 @@ def test_an_export_killed_at_any_step_is_recovered_on_the_next_start(isolated_zo
                             check=False)
     assert result.returncode == 9, result.stderr
     assert any(p.name.startswith(".") for p in checkpoints_dir().iterdir())  # it did leave something behind
+    if step != "staging":  # a reader changes nothing on disk: it names the unfinished publish and the fix
+        with pytest.raises(CheckpointError, match="an export of gcn-tiny .* was interrupted .*run `zoo cards`"):
+            zoo.load("gcn-tiny")
 
-    model = zoo.load("gcn-tiny")  # the next start finishes or undoes the export, then loads consistently
+    assert main(["cards"]) == 0  # the next writing command finishes or undoes the export, and says so
+    assert ("finished the interrupted publish" if step != "staging" else "staged folder") in capsys.readouterr().err
+    model = zoo.load("gcn-tiny")
     cfg = get_pretrained_cfg("gcn-tiny")
     assert [p.name for p in checkpoints_dir().iterdir()] == ["gcn-tiny"]
     assert [p.name for p in (isolated_zoo / "pretrained").iterdir()] == ["gcn-tiny.json"]

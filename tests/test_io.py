@@ -108,7 +108,7 @@ def plant_journals(ckpts, outside, victim):
         "x": {"folder": str(ckpts / "x"), "staged": str(ckpts / ".x.tmp-1-a"), "old": str(outside),
               "files": [[str(payload), str(victim)]]},
         "y": {"format": JOURNAL_FORMAT, "folder": "y", "pid": DEAD_PID, "token": TOKEN,
-              "files": [{"dir": str(victim.parent), "name": victim.name}]},
+              "files": [{"dir": str(outside), "name": payload.name}]},
         "z": {"format": JOURNAL_FORMAT, "folder": "../outside", "pid": DEAD_PID, "token": TOKEN, "files": []},
         "gcn-tiny": {"format": JOURNAL_FORMAT, "folder": "gcn-tiny", "pid": DEAD_PID, "token": TOKEN, "files": []},
     }
@@ -130,7 +130,10 @@ def test_a_planted_journal_is_left_alone_with_a_one_line_warning_and_touches_not
     done = recover(ckpts, registry)
     assert snapshot(tmp_path) == before
     assert len(done) == 5 and all(line.startswith("warning: left ") and "\n" not in line for line in done)
-    assert "it names " + str(tmp_path) in done[4] and "symbolic link" in done[1]
+    why = {line.split(JOURNAL_PREFIX)[1].split(".json")[0]: line.split(" alone: ")[1] for line in done}
+    assert why["x"].startswith("it lacks the format mark") and why["y"].startswith(f"it names {outside}, outside")
+    assert why["z"].startswith("its folder, pid or token") and why["broken"].startswith("it is not readable JSON")
+    assert "old-99999999-0123456789abcdef is a symbolic link" in why["gcn-tiny"]
 
 
 def test_reading_commands_never_recover_and_writing_ones_warn_about_a_planted_journal(isolated_zoo, capsys):

@@ -311,26 +311,39 @@ def _derived_config(cfg: PretrainedCfg) -> str:
     return checkpoint_config_text(cfg)
 
 
+def refuse_config_conflicts(cfgs: dict[str, PretrainedCfg] | None = None) -> None:
+    """Raise ``ValueError`` (or ``CheckpointError`` for an unreadable config.json) for the first checkpoint whose
+    config.json cannot be rewritten from its entry (:func:`_derived_config`). `zoo cards` calls this before its
+    first write, so a refused registry edit leaves every card, figure and config.json as it was."""
+    for cfg in (cfgs if cfgs is not None else load_pretrained_cfgs()).values():
+        if _config_disagrees(cfg):
+            _derived_config(cfg)
+
+
 def write_cards() -> list[Path]:
     """Redraw every stale figure, then rewrite every stale card, config.json and MODEL_CARDS.md; return the paths
-    written."""
+    written. Every text is rendered (and every config.json checked) before the first write."""
     cfgs = load_pretrained_cfgs()
+    refuse_config_conflicts(cfgs)
+    stale = stale_cards()
+    texts = {}
+    for path in stale:
+        if path == index_path():
+            texts[path] = render_index(cfgs)
+        elif path.name == CARD_NAME and path.parent.is_dir():
+            texts[path] = render_card(cfgs[path.parent.name])
+        elif path.name == CONFIG_NAME:
+            texts[path] = _derived_config(cfgs[path.parent.name])
     written = []
     for model_id, cfg in cfgs.items():
         folder = checkpoints_dir() / model_id
         if folder.is_dir():  # an entry without a local folder (Hub-only) has its card and figures on the Hub
             written += figures.write_figures(cfg, folder)
-    for path in stale_cards():
-        if path == index_path():
-            write_text_atomic(path, render_index(cfgs))
-        elif path == family_figure_path():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            figures.write_bytes_atomic(path, _family_figure(cfgs))
-        elif path.name == CARD_NAME and path.parent.is_dir():
-            write_text_atomic(path, render_card(cfgs[path.parent.name]))
-        elif path.name == CONFIG_NAME:
-            write_text_atomic(path, _derived_config(cfgs[path.parent.name]))
-        else:
-            continue
+    for path, text in texts.items():
+        write_text_atomic(path, text)
         written.append(path)
+    if family_figure_path() in stale:
+        family_figure_path().parent.mkdir(parents=True, exist_ok=True)
+        figures.write_bytes_atomic(family_figure_path(), _family_figure(cfgs))
+        written.append(family_figure_path())
     return written

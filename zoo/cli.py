@@ -214,8 +214,13 @@ def cmd_push(args: argparse.Namespace) -> None:
 
 
 def cmd_cards(args: argparse.Namespace) -> None:
-    from zoo.cards import stale_cards, write_cards
+    from zoo.cards import refuse_config_conflicts, stale_cards, write_cards
 
+    if args.curves or not args.check:  # it writes: finish an interrupted export first, then check before writing
+        from zoo.hub import recover_interrupted
+
+        recover_interrupted()
+        refuse_config_conflicts()
     if args.curves:
         from zoo.hub import checkpoints_dir
         from zoo.registry import get_pretrained_cfg
@@ -234,6 +239,18 @@ def cmd_cards(args: argparse.Namespace) -> None:
         return
     written = write_cards()
     print("\n".join(f"wrote {p}" for p in written) or "cards already in sync")
+
+
+PREDICT_EPILOG = """\
+examples:
+  zoo predict nfp-esol --smiles CCO c1ccccc1
+  zoo predict nfp-esol --input molecules.csv --output predictions.csv
+  zoo predict mpnn-qm9-mu --input library.smi --output mu.csv --batch-size 256
+
+A SMILES holding whitespace, control or non-ASCII characters is refused with an error for that molecule (RDKit
+would read only its first word). A magnitude (the dipole moment mu) is never negative: its prediction is
+clamped at 0. On a terminal a progress bar shows on stderr; in a log, one line when it starts and one at the end.
+"""
 
 
 def cmd_data_list(args: argparse.Namespace) -> None:
@@ -414,7 +431,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                          f"{', '.join(LIGHTNING_PREFIXES)})")
     else:
         args, extra = parser.parse_args(argv), []
-    recover_interrupted()
     try:
         if getattr(args, "passthrough", False):
             args.fn(args, extra)

@@ -7,13 +7,20 @@ dropped), and publishes ``checkpoints/<id>/`` together with ``zoo/pretrained/<id
 included; the folder's config.json carries the entry's derived copy, :func:`zoo.hub.checkpoint_config_text`) as
 one crash-safe step (:func:`zoo.io.publish`), then regenerates MODEL_CARDS.md.
 
-Refused: an id that is not a plain folder name (``""``, ``.``, ``../x``, ``a/b``, an absolute path) and weights
-holding a NaN or an infinity (a diverged run), so neither can replace a shipped checkpoint.
+Everything is checked before the first write, and a refusal leaves the folder, the registry and the cards as
+they were. Refused: an id that is not a plain folder name (``""``, ``.``, ``../x``, ``a/b``, an absolute path);
+weights holding a NaN or an infinity (a diverged run); a target folder that is a symbolic link or a file;
+metadata whose ``architecture`` or ``model_args`` contradict the checkpoint's; and, unless ``replace=True``
+(``zoo export --replace``), a checkpoint whose architecture or model_args differ from those of the registry entry
+it would replace (a GAN shipped under a GCN's id and card). Export owns only :data:`OWNED_FILES` of the folder:
+anything else in it (a user's NOTES.md, the card's figures and metrics.csv) is carried into the new folder.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +38,9 @@ from zoo.hub import (
     write_weights,
 )
 from zoo.io import (
+    STAGED_MARKER,
     InvalidIdError,
+    check_replaceable,
     first_line,
     publish,
     sha256_file,
@@ -42,6 +51,7 @@ from zoo.io import (
 from zoo.registry import PretrainedCfg, create_model, pretrained_dir
 
 NET_PREFIX = "net."
+OWNED_FILES = (WEIGHTS_NAME, CONFIG_NAME, CARD_NAME)  # what export writes; the rest of a folder is the user's
 
 
 class ExportError(RuntimeError):
@@ -75,31 +85,37 @@ def read_lightning_checkpoint(ckpt_path: str | Path) -> tuple[str, dict[str, Any
 
 
 def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
-                  meta: dict[str, Any]) -> PretrainedCfg:
-    """Write ``net`` as ``checkpoints/<id>/`` and its registry entry from ``meta`` (PretrainedCfg fields)."""
+                  meta: dict[str, Any], replace: bool = False) -> PretrainedCfg:
+    """Write ``net`` as ``checkpoints/<id>/`` and its registry entry from ``meta`` (PretrainedCfg fields).
+
+    ``replace``: ship even when the registry entry of this id names another architecture or model_args."""
     from zoo.cards import index_path, render_card, render_index
     from zoo.registry import load_pretrained_cfgs
 
-    if "id" not in meta:
-        raise ExportError("the export metadata needs an 'id' (<method>-<dataset>)")
-    try:
-        model_id = validate_id(meta["id"])
-    except InvalidIdError as err:
-        raise ExportError(f"{err}; pass --id <method>-<dataset>") from err
+    model_id = _checked_id(meta)
     bad = non_finite_tensors(net.state_dict())
     if bad:
         raise ExportError(f"the weights hold NaN or infinite values ({', '.join(bad[:3])}"
                           f"{' ...' if len(bad) > 3 else ''}): the run diverged. Export an earlier checkpoint or "
                           "retrain with a lower learning rate.")
-    recover_interrupted()
-    # Weights first, so the sha256 is known when config.json and the card are written; any error (bad metadata
-    # included) removes the staged folder and leaves the shipped folder and the registry untouched.
     target = checkpoints_dir() / model_id
+    try:
+        check_replaceable(target)
+    except ValueError as err:
+        raise ExportError(str(err)) from err
+    _check_meta_agrees(meta, architecture, model_args)
+    recover_interrupted()  # an earlier export's crash is finished first: the entry compared below is then current
+    shipped = load_pretrained_cfgs().get(model_id)
+    if shipped is not None and not replace:
+        _check_same_model(shipped, architecture, model_args)
+    fields = {**meta, "architecture": architecture, "model_args": model_args}
+    render_card(PretrainedCfg.from_dict({**fields, "sha256": "0" * 64}))  # bad metadata: refused before any write
+    # Weights first, so the sha256 is known when config.json and the card are written; any error removes the staged
+    # folder and leaves the shipped folder and the registry untouched.
     with staged_folder(target) as tmp:
+        _carry_foreign_files(target, tmp)
         write_weights(net, tmp / WEIGHTS_NAME)
-        digest = sha256_file(tmp / WEIGHTS_NAME)
-        cfg = PretrainedCfg.from_dict({**meta, "architecture": architecture, "model_args": model_args,
-                                       "sha256": digest})
+        cfg = PretrainedCfg.from_dict({**fields, "sha256": sha256_file(tmp / WEIGHTS_NAME)})
         (tmp / CONFIG_NAME).write_text(checkpoint_config_text(cfg))  # the registry entry's derived copy
         (tmp / CARD_NAME).write_text(render_card(cfg))
         entry = pretrained_dir() / f"{model_id}.json"
@@ -107,6 +123,68 @@ def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
         publish(target, tmp, {entry: json.dumps(cfg.to_dict(), indent=2) + "\n"})
     write_text_atomic(index_path(), render_index(load_pretrained_cfgs()))
     return cfg
+
+
+def _checked_id(meta: dict[str, Any]) -> str:
+    if "id" not in meta:
+        raise ExportError("the export metadata needs an 'id' (<method>-<dataset>)")
+    try:
+        return validate_id(meta["id"])
+    except InvalidIdError as err:
+        raise ExportError(f"{err}; pass --id <method>-<dataset>") from err
+
+
+def _as_json(value: Any) -> Any:
+    """``value`` as the registry stores it (tuples become lists), so a checkpoint's args compare with an entry's."""
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
+def _args_difference(expected: dict[str, Any], actual: dict[str, Any]) -> str:
+    """``"hidden_channels 16 (checkpoint: 4), dropout missing"``: the model_args that differ, three at most."""
+    expected, actual = _as_json(expected), _as_json(actual)
+    keys = sorted(k for k in expected.keys() | actual.keys() if expected.get(k, ...) != actual.get(k, ...))
+    shown = [f"{k} {expected[k]!r} (checkpoint: {actual[k]!r})" if k in expected and k in actual
+             else f"{k} {'missing' if k in actual else 'only there'} in the checkpoint's" for k in keys[:3]]
+    return ", ".join(shown) + (" ..." if len(keys) > 3 else "")
+
+
+def _check_meta_agrees(meta: dict[str, Any], architecture: str, model_args: dict[str, Any]) -> None:
+    """The checkpoint's architecture and model_args describe its weights; metadata that names others is wrong."""
+    if "architecture" in meta and meta["architecture"] != architecture:
+        raise ExportError(f"the metadata names architecture {meta['architecture']!r} but the checkpoint holds "
+                          f"{architecture!r}; drop 'architecture' from the metadata (the checkpoint's is used)")
+    if "model_args" in meta and _as_json(meta["model_args"]) != _as_json(model_args):
+        raise ExportError(f"the metadata's model_args differ from the checkpoint's: "
+                          f"{_args_difference(meta['model_args'], model_args)}; drop 'model_args' from the metadata "
+                          "(the checkpoint's are used)")
+
+
+def _check_same_model(shipped: PretrainedCfg, architecture: str, model_args: dict[str, Any]) -> None:
+    """Refuse to ship another kind of model under an id (its card, metrics and evaluator describe the old one)."""
+    if shipped.architecture != architecture:
+        differ = f"architecture {shipped.architecture!r} (checkpoint: {architecture!r})"
+    elif _as_json(shipped.model_args) != _as_json(model_args):
+        differ = f"model_args {_args_difference(shipped.model_args, model_args)}"
+    else:
+        return
+    raise ExportError(f"{shipped.id} is shipped with {differ} (zoo/pretrained/{shipped.id}.json); nothing was "
+                      f"written. Export under another --id, or pass --replace to ship this model as {shipped.id}")
+
+
+def _carry_foreign_files(target: Path, staged: Path) -> None:
+    """Copy everything of the shipped folder that export does not own into the staged folder (symbolic links
+    stay links, never followed), so replacing the folder keeps a user's notes and the card's figures."""
+    if not target.is_dir():
+        return
+    for entry in sorted(target.iterdir()):
+        if entry.name in OWNED_FILES or entry.name == STAGED_MARKER:
+            continue
+        if entry.is_symlink():
+            (staged / entry.name).symlink_to(os.readlink(entry))
+        elif entry.is_dir():
+            shutil.copytree(entry, staged / entry.name, symlinks=True)
+        else:
+            shutil.copy2(entry, staged / entry.name)
 
 
 def load_trained_net(ckpt_path: str | Path) -> tuple[nn.Module, str, dict[str, Any]]:
@@ -122,6 +200,7 @@ def load_trained_net(ckpt_path: str | Path) -> tuple[nn.Module, str, dict[str, A
     return net.eval(), architecture, model_args
 
 
-def export_checkpoint(ckpt_path: str | Path, meta: dict[str, Any]) -> PretrainedCfg:
+def export_checkpoint(ckpt_path: str | Path, meta: dict[str, Any], replace: bool = False) -> PretrainedCfg:
+    """:func:`export_module` of a zoo recipe's Lightning checkpoint (``replace``: see there)."""
     net, architecture, model_args = load_trained_net(ckpt_path)
-    return export_module(net, architecture, model_args, meta)
+    return export_module(net, architecture, model_args, meta, replace=replace)

@@ -23,7 +23,15 @@ from typing import Any
 
 from torch import nn
 
-from zoo.io import atomic_folder, first_line, recover, sha256_file, validate_id, write_text_atomic
+from zoo.io import (
+    atomic_folder,
+    first_line,
+    pending_publish,
+    recover,
+    sha256_file,
+    validate_id,
+    write_text_atomic,
+)
 from zoo.registry import PretrainedCfg, UnknownModelError, create_model, get_pretrained_cfg, pretrained_dir
 
 __all__ = [
@@ -300,12 +308,31 @@ def resolve_folder(cfg: PretrainedCfg) -> Path:
 
 
 def recover_interrupted() -> list[str]:
-    """Finish or undo an export or push that crashed half-way (see :func:`zoo.io.recover`). Read-only
-    installs are left as they are."""
+    """Finish an export that crashed half-way, or sweep what it staged (:func:`zoo.io.recover`), and say so on
+    stderr, one line each (a journal the zoo did not write gets a warning and is left alone). Read-only installs
+    are left as they are.
+
+    Only the commands that write checkpoint folders or registry entries call this (``zoo export``, ``zoo cards``,
+    ``zoo push`` and their functions), just before they write: recovery renames and deletes, and a command that
+    only reads (``zoo list``, ``zoo.load``, ``zoo eval``) must not change the disk because of a file it found in a
+    clone or an archive. A reader that meets an unfinished publish of the id it loads says so instead
+    (:func:`_refuse_unfinished_publish`)."""
     try:
-        return recover(checkpoints_dir(), pretrained_dir())
+        done = recover(checkpoints_dir(), pretrained_dir())
     except OSError:
         return []
+    for line in done:
+        print(f"zoo: {line}", file=sys.stderr)
+    return done
+
+
+def _refuse_unfinished_publish(model_id: str) -> None:
+    """A folder whose publish (journal written by the zoo) is unfinished may not agree with its registry entry
+    yet: refuse in one line that names the command that finishes it, rather than fail on a sha256 mismatch."""
+    plan = pending_publish(checkpoints_dir() / model_id, [checkpoints_dir(), pretrained_dir()])
+    if plan is not None:
+        raise CheckpointError(f"an export of {model_id} is in progress or was interrupted ({plan.journal}); "
+                              "wait for it, or run `zoo cards` to finish it, then load again")
 
 
 def _locate(model_id: str) -> tuple[Path, dict[str, Any]]:
@@ -321,8 +348,8 @@ def _locate(model_id: str) -> tuple[Path, dict[str, Any]]:
         return folder, {"expected_sha256": hub_integrity(folder),
                         "expected_architecture": recorded.get("architecture"),
                         "expected_model_args": args if isinstance(args, dict) else None}
-    recover_interrupted()
     cfg = get_pretrained_cfg(model_id)
+    _refuse_unfinished_publish(cfg.id)
     return resolve_folder(cfg), {"expected_sha256": cfg.sha256, "expected_architecture": cfg.architecture,
                                  "expected_model_args": cfg.model_args}
 

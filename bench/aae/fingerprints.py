@@ -22,11 +22,12 @@ import torch
 
 from bench.aae.common import budget_of, run_dir, save_json, train_or_load, training_meta
 from bench.card_fields import card_fields, card_text
+from bench.reproduce_field import reproduce_field
 from zoo.data.fingerprints import MACCSDataModule
 from zoo.evaluation.aae import reconstruction_metrics, sample_vs_real
 from zoo.export import export_module
 from zoo.systems.gan import NSGAN
-from zoo.training import train
+from zoo.training import last_checkpoint, train
 
 MODEL_ID = "aae-fingerprints"
 RECIPE, GAN_RECIPE = "recipes/aae/fingerprints.yaml", "recipes/aae/fingerprints-gan.yaml"
@@ -66,8 +67,8 @@ def main(argv: list[str] | None = None) -> None:
             export(system, facts, aae, shipped["gan_baseline"], shipped["real_reference"])
         return
     if args.no_train:
-        gan = NSGAN.load_from_checkpoint("runs/aae/fingerprints-gan/checkpoints/last.ckpt", map_location="cpu",
-                                         weights_only=False)
+        # weights_only: the run folder's checkpoint is read as plain tensors and types, never unpickled
+        gan = NSGAN.load_from_checkpoint(last_checkpoint(run_dir(GAN_RECIPE)), map_location="cpu", weights_only=True)
     else:
         gan = train(GAN_RECIPE).model
     gan.eval()
@@ -106,7 +107,7 @@ def export(system, facts: dict, aae: dict, plain: dict, real: dict) -> None:
     meta = {
         **card_fields(MODEL_ID),
         "id": MODEL_ID,
-        "recipe": f"OMP_NUM_THREADS=1 zoo train {RECIPE}",
+        "reproduce": reproduce_field(f"zoo train {RECIPE}"),
         "metrics": [
             metric("test_bit_accuracy", "fraction", recon_protocol),
             metric("test_on_bit_f1", "fraction", recon_protocol),

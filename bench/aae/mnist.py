@@ -18,6 +18,7 @@ from pathlib import Path
 
 from bench.aae.common import budget_of, run_dir, save_json, train_or_load, training_meta
 from bench.card_fields import card_fields, card_text
+from bench.reproduce_field import reproduce_field
 from zoo.data.binarized_mnist import mnist_unit_vectors
 from zoo.export import export_module
 from zoo.metrics.parzen import DEFAULT_SIGMAS, ParzenResult, parzen_estimate
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     meta = {
         **fields,
         "id": MODEL_ID,
-        "recipe": f"OMP_NUM_THREADS=1 zoo train {RECIPE}",
+        "reproduce": reproduce_field(f"zoo train {RECIPE}"),
         "metrics": [
             {"name": "parzen_log_likelihood", "value": ours.mean, "std": ours.std_error, "unit": "nats",
              "split": "test", "protocol": protocol, "command": COMMAND},

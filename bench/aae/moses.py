@@ -25,6 +25,7 @@ import torch
 
 from bench.aae.common import budget_of, save_json, train_or_load, training_meta
 from bench.card_fields import card_fields, card_text
+from bench.reproduce_field import reproduce_field
 from zoo.data.smiles import moses_subset
 from zoo.export import export_module
 from zoo.metrics.moses import (
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> None:
     meta = {
         **fields,
         "id": MODEL_ID,
-        "recipe": f"OMP_NUM_THREADS=1 zoo train {RECIPE} --trainer.default_root_dir={args.run_dir}",
+        "reproduce": reproduce_field(f"zoo train {RECIPE}"),
         "metrics": metrics,
         "baselines": [*baselines, *fields["baselines"]],
         "training": training_meta(facts, RECIPE, budget_of(RECIPE)),

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from bench.aae.common import budget_of, run_dir, save_json, train_or_load, training_meta
 from bench.card_fields import card_fields, card_text
+from bench.reproduce_field import reproduce_field
 from zoo.data.text import NewsgroupsDataModule, read_vocab
 from zoo.evaluation.aae import reconstruction_metrics
 from zoo.export import export_module
@@ -71,7 +72,7 @@ def main(argv: list[str] | None = None) -> None:
     meta = {
         **card_fields(MODEL_ID),
         "id": MODEL_ID,
-        "recipe": f"OMP_NUM_THREADS=1 zoo train {RECIPE}",
+        "reproduce": reproduce_field(f"zoo train {RECIPE}"),
         "metrics": [metric("test_reconstruction_nll", "nats per document", False),
                     metric("test_bit_accuracy", "fraction"), metric("test_on_bit_f1", "fraction")],
         "baselines": [

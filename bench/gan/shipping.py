@@ -15,6 +15,7 @@ from typing import Any
 from torch import nn
 
 from bench.card_fields import card_fields, card_text
+from bench.reproduce_field import reproduce_field
 from zoo.evaluation.gan import datamodule_for
 from zoo.metrics.fid import evaluate_generator, protocol
 
@@ -112,7 +113,7 @@ def build_meta(model_id: str, scores: dict[str, float], training: dict[str, Any]
     return {
         **card_fields(model_id),
         "id": model_id,
-        "recipe": recipe_command,
+        "reproduce": reproduce_field(recipe_command),
         "metrics": metrics,
         "baselines": baselines,
         "training": training,

@@ -20,6 +20,7 @@ import sys
 import torch
 
 from bench.card_fields import card_fields, card_text
+from bench.reproduce_field import reproduce_field
 from bench.seeds import SeedRun, fit_seed, load_net, print_outputs
 
 DATASETS = ("citeseer", "cora")  # the id is gcn-<dataset>; its name and paper numbers are in card_fields.yaml
@@ -78,7 +79,7 @@ def main(argv: list[str] | None = None) -> None:
     meta = {
         **fields,
         "id": model_id,
-        "recipe": f"zoo train recipes/gcn/{args.dataset}.yaml --seed_everything={best['seed']}",
+        "reproduce": reproduce_field(f"zoo train recipes/gcn/{args.dataset}.yaml --seed_everything={best['seed']}"),
         "metrics": [
             {"name": "test_accuracy", "value": best["test"] * 100, "unit": "%", "split": "test",
              "protocol": shipped + protocol, "command": command},

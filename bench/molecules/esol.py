@@ -24,6 +24,7 @@ import statistics
 from pathlib import Path
 
 from bench.card_fields import card_fields, card_text
+from bench.reproduce_field import reproduce_field
 from bench.seeds import RUNS_DIR, SeedRun, checkpoint_epoch, fit_seed, load_net, print_outputs, save_json
 
 MODEL_ID = "nfp-esol"
@@ -94,7 +95,8 @@ def export(results: list[dict]) -> None:
     meta = {
         **fields,
         "id": MODEL_ID,
-        "recipe": "zoo train recipes/nfp/esol.yaml   # all seeds + export: python -m bench.molecules.esol --export",
+        "reproduce": reproduce_field("zoo train recipes/nfp/esol.yaml",
+                                     budget="early stopping on validation RMSE (the recipe's)"),
         "metrics": [
             {"name": "test_rmse", "value": shipped["test_rmse"], "unit": "log10(mol/L)", "split": "test",
              "protocol": protocol, "command": command, "higher_is_better": False},

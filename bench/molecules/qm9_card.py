@@ -21,6 +21,7 @@ from pathlib import Path
 import torch
 
 from bench.card_fields import card_fields, card_text
+from bench.reproduce_field import reproduce_field
 from bench.seeds import load_net
 
 MODEL_ID = "mpnn-qm9-mu"
@@ -63,7 +64,7 @@ def card_meta(ckpt_path: Path, command: str, hardware: str, wall_min: float, wan
     meta = {
         **card_fields(MODEL_ID),
         "id": MODEL_ID,
-        "recipe": command,
+        "reproduce": reproduce_field(command, minutes=round(wall_min, 1)),
         "metrics": [
             {"name": "test_mae_mu", "value": test["test_mae_mu"], "unit": "D", "split": "test",
              "protocol": protocol, "command": eval_command, "higher_is_better": False},
