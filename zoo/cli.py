@@ -199,10 +199,15 @@ def cmd_export(args: argparse.Namespace) -> None:
     meta_path = Path(args.meta)
     if not meta_path.is_file():
         raise FileNotFoundError(f"metadata file {meta_path} not found; it holds the card fields (see zoo/registry.py)")
-    meta = json.loads(meta_path.read_text())
-    if args.id:
+    try:
+        meta = json.loads(meta_path.read_text())
+    except ValueError as err:
+        raise ValueError(f"{meta_path} is not JSON ({err}); it holds the card fields (see zoo/registry.py)") from err
+    if not isinstance(meta, dict):
+        raise ValueError(f"{meta_path} holds a JSON {type(meta).__name__}, not an object of card fields")
+    if args.id is not None:  # `--id ""` is an id to check (and refuse), not a missing option
         meta["id"] = args.id
-    cfg = export_checkpoint(args.checkpoint, meta)
+    cfg = export_checkpoint(args.checkpoint, meta, replace=args.replace)
     print(f"exported {cfg.id}: checkpoints/{cfg.id}/ (sha256 {cfg.sha256[:12]}…) and zoo/pretrained/{cfg.id}.json")
 
 
@@ -385,7 +390,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="Lightning checkpoint -> checkpoints/<id>/ + registry entry + card")
     p.add_argument("checkpoint")
     p.add_argument("--meta", required=True, help="JSON file with the card fields (PretrainedCfg)")
-    p.add_argument("--id", default=None)
+    p.add_argument("--id", default=None, help="the id to ship under (default: the metadata's)")
+    p.add_argument("--replace", action="store_true",
+                   help="ship under an id whose registry entry names another architecture or model_args")
     p.set_defaults(fn=cmd_export)
 
     p = sub.add_parser("push", help="upload checkpoints/<id>/ to the Hugging Face Hub and pin the revision")
@@ -479,13 +486,6 @@ def _is_http_error(err: BaseException) -> bool:
 def _one_line(err: BaseException) -> str:
     return " ".join(str(err).split()) or type(err).__name__
 
-
-def recover_interrupted() -> None:
-    """Finish or undo an export or push that a crash interrupted (zoo.io.recover), before any command."""
-    from zoo.hub import recover_interrupted as recover
-
-    for line in recover():
-        print(f"zoo: {line}", file=sys.stderr)
 
 if __name__ == "__main__":
     sys.exit(main())
