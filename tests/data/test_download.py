@@ -86,6 +86,15 @@ def leftovers(root: Path) -> list[Path]:
     return sorted(root.rglob("*")) if root.exists() else []
 
 
+def serve_catalog(loopback: Loopback, data_root: Path, *names: str) -> None:
+    """Put the reference copies of these datasets on the loopback server at their canonical URLs' paths."""
+    from urllib.parse import urlsplit
+
+    for name in names:
+        for remote in catalog.find(name).remotes:
+            loopback.files[urlsplit(remote.url).path] = ("good", (data_root / remote.target).read_bytes())
+
+
 def test_mirror_replaces_scheme_and_host(monkeypatch):
     monkeypatch.setenv("ZOO_DATA_MIRROR", "http://127.0.0.1:9/pre/")
     assert mirrored("https://example.org/a/b.csv?x=1") == "http://127.0.0.1:9/pre/a/b.csv?x=1"
@@ -154,8 +163,7 @@ def test_gzip_and_csv_column_checks_ignore_packaging(tmp_path):
 
 def test_loader_downloads_on_first_use(loopback, tmp_path, data_root):
     """A loader missing its file fetches it (real catalog entry and pin), then reads it."""
-    esol = catalog.find("esol").remotes[0]
-    loopback.files["/datasets/delaney-processed.csv"] = ("good", (data_root / esol.target).read_bytes())
+    serve_catalog(loopback, data_root, "esol")
     smiles, y = read_csv("esol", root=str(tmp_path))
     assert len(smiles) == len(y) == 1128 and (tmp_path / "moleculenet" / "esol.csv").is_file()
 
@@ -172,9 +180,7 @@ def test_loader_without_download_or_with_a_failed_one(loopback, tmp_path, monkey
 
 
 def test_cli_data_get_and_list(loopback, tmp_path, data_root, capsys):
-    for remote in catalog.find("cora").remotes:
-        loopback.files["/kimiyoung/planetoid/raw/master/data/" + Path(remote.target).name] = (
-            "good", (data_root / remote.target).read_bytes())
+    serve_catalog(loopback, data_root, "cora")
     assert main(["data", "get", "cora", "--data-root", str(tmp_path)]) == 0
     assert "cora: ready, 8 files" in capsys.readouterr().out
     assert main(["data", "list", "--data-root", str(tmp_path)]) == 0
@@ -182,6 +188,17 @@ def test_cli_data_get_and_list(loopback, tmp_path, data_root, capsys):
     assert "cora           yes" in out and "citeseer       no" in out
     assert main(["data", "get", "esol", "--data-root", str(tmp_path / "other")]) == 2
     assert "HTTP 404" in capsys.readouterr().err and not (tmp_path / "other").exists()
+
+
+@pytest.mark.parametrize("model_id, fetched", [("gcn-cora", "Planetoid/Cora/raw/ind.cora.graph"),
+                                               ("nfp-esol", "moleculenet/esol.csv")])
+def test_first_eval_on_an_empty_root_fetches_verifies_and_uses(loopback, tmp_path, data_root, capsys, model_id,
+                                                               fetched):
+    serve_catalog(loopback, data_root, "cora", "esol")
+    assert main(["eval", model_id, "--data-root", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    assert f"{fetched}: " in err and "sha256 verified" in err and "recomputed on" in out
+    assert (tmp_path / fetched).read_bytes() == (data_root / fetched).read_bytes()
 
 
 def test_every_pin_matches_the_reference_copies(data_root):
