@@ -214,3 +214,64 @@ def test_a_run_with_a_monitored_checkpoint_exports_its_best_epoch_not_its_last(i
     best_state = best_ckpt["state_dict"]
     shipped = load_file(isolated_zoo / "checkpoints" / "nfp-tiny" / "model.safetensors")
     assert all(torch.equal(shipped[k], best_state[f"net.{k}"]) for k in shipped)
+
+
+# ---- runs keep their progress: moved folders, --fresh under a lock, damaged and failed checkpoints (issue 19) ----
+
+def test_a_copied_run_folder_resumes_from_what_it_wrote_not_its_stale_last_checkpoint(in_tmp):
+    import shutil
+
+    first = fit(GCN, ["--trainer.max_epochs=2", *QUIET], run_name="a")
+    copy = shutil.copytree(first.dir, first.dir.with_name("b"), symlinks=True)  # as `cp -a` does
+    moved = fit(GCN, ["--trainer.max_epochs=3", *QUIET], run_name="b")
+    names = sorted(p.name for p in (copy / "checkpoints").iterdir())
+    assert not [n for n in names if n.startswith("last-v")], names  # last.ckpt overwritten, never versioned
+    assert torch.load(moved.last_checkpoint, weights_only=True)["global_step"] == 3
+    again = fit(GCN, ["--trainer.max_epochs=4", *QUIET], run_name="b")
+    assert again.resumed_from == copy / "checkpoints" / "last.ckpt" and "step 3)" in again.header[0]
+
+
+def test_fresh_refuses_a_folder_that_a_live_run_holds_and_moves_nothing(in_tmp):
+    run_dir = resolve_run_dir(GCN, [], "live", {})
+    (run_dir / "checkpoints").mkdir(parents=True)
+    with run_lock(run_dir):  # another process training in this folder
+        with pytest.raises(TrainingError, match="is in use by pid"):
+            fit(GCN, ["--trainer.max_epochs=1", *QUIET], run_name="live", fresh=True)
+    assert [p.name for p in run_dir.parent.iterdir()] == ["live"] and (run_dir / "checkpoints").is_dir()
+
+
+def test_a_damaged_last_checkpoint_names_the_intact_ones_and_the_command_that_resumes(in_tmp, capsys):
+    from zoo.cli import main
+
+    run = fit(GCN, ["--trainer.max_epochs=2", *QUIET], run_name="cut")
+    last = run.dir / "checkpoints" / "last.ckpt"
+    last.write_bytes(last.read_bytes()[:1000])  # truncated, as by a full disk or a copy cut short
+    assert main(["train", str(GCN), "--trainer.max_epochs=3", *QUIET, "--run-name", "cut"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{last} is damaged" in err
+    assert "intact checkpoints beside it: epoch=1-step=2.ckpt (epoch 1, step 2)" in err
+    command = err.split("Resume from one with: ")[1].split()
+    assert command[:2] == ["zoo", "train"]
+    assert main(command[1:]) == 0  # the suggested command resumes the same folder from the intact checkpoint
+    assert "resuming from" in capsys.readouterr().out
+    assert torch.load(last, weights_only=True)["global_step"] == 3
+
+
+def test_a_failed_save_leaves_no_partial_checkpoint(in_tmp, monkeypatch):
+    import errno
+
+    from lightning.pytorch.plugins.io import TorchCheckpointIO
+
+    run = fit(GCN, ["--trainer.max_epochs=1", *QUIET], run_name="full")
+    folder = run.dir / "checkpoints"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def disk_full(self, checkpoint, path, storage_options=None):
+        with open(path, "wb") as f:
+            f.write(b"PK\x03\x04 half a checkpoint")
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(TorchCheckpointIO, "save_checkpoint", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        fit(GCN, ["--trainer.max_epochs=2", *QUIET], run_name="full")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no partial or temporary file

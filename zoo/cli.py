@@ -288,7 +288,9 @@ run folders:
   runs/<method>/<recipe>/<config-hash>: the hash covers the recipe and every option, so the same command
   resumes from its checkpoints/last.ckpt (same W&B run), and a changed option starts a new run.
   --run-name NAME picks the folder name; --fresh moves an existing folder aside (never deletes it);
-  --trainer.default_root_dir=DIR picks any folder. A folder in use by another run is refused.
+  --trainer.default_root_dir=DIR picks any folder. A folder in use by another run is refused (--fresh too).
+  A damaged last.ckpt is named with the intact checkpoints beside it; --ckpt_path=FILE resumes from one.
+  Recipes and options may name only classes in zoo, lightning, torch, torch_geometric and torchmetrics.
 
 LightningCLI options follow the recipe, e.g.:
   zoo train recipes/gcn/cora.yaml --trainer.max_epochs=300 --model.init_args.lr=0.005

@@ -11,9 +11,11 @@ LightningCLI, :func:`fit` adds, as options of the one path:
 - **a run folder per configuration**: ``runs/<method>/<recipe>/<config-hash>`` where the hash covers the recipe
   file and every override, so rerunning the same command resumes and changing an option starts a new run;
   ``run_name`` names the folder instead (and resumes it even if options changed); ``--trainer.default_root_dir``
-  still picks any folder. ``fresh=True`` moves an existing folder aside (``<folder>.old-<time>``, never deleted)
-  and starts again;
-- **resume** from ``<run>/checkpoints/last.ckpt`` (written every epoch) under the same W&B run id;
+  still picks any folder. ``fresh=True`` locks an existing folder, moves it aside (``<folder>.old-<time>``,
+  never deleted) and starts again;
+- **resume** from ``<run>/checkpoints/last.ckpt`` (written every epoch, through a temporary file) under the same
+  W&B run id, or from the ``last-v<N>.ckpt`` Lightning wrote after it; a damaged one is a one-line error naming
+  the intact checkpoints beside it (:mod:`zoo.run_checkpoints`);
 - **a lock** per run folder, so two processes never write one run's checkpoints and W&B files;
 - **W&B** through Lightning's ``WandbLogger``: offline files unless credentials exist (:func:`wandb_mode`);
 - **time limits**: ``max_minutes`` of wall clock (Lightning's ``max_time``, :func:`wall_clock_limit`) and
@@ -49,7 +51,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import yaml
 from lightning.pytorch import Callback, LightningDataModule, LightningModule, Trainer
@@ -466,11 +468,12 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     return run
 
 
-def _resume_command(recipe: Path, overrides: Sequence[str], run_dir: Path) -> str:
-    """The ``zoo train`` command that resumes ``run_dir`` from the checkpoint ``{ckpt}``: the folder is named
-    (a ``--ckpt_path`` alone would give the run another configuration hash, hence another folder)."""
+def _resume_command(recipe: Path, overrides: Sequence[str], run_dir: Path) -> Callable[[Path], str]:
+    """The ``zoo train`` command that resumes ``run_dir`` from a given checkpoint: the folder is named (a
+    ``--ckpt_path`` alone would give the run another configuration hash, hence another folder)."""
     keep = _without(overrides, "trainer.default_root_dir")
-    return " ".join(["zoo train", str(recipe), *keep, f"--trainer.default_root_dir={run_dir}", "--ckpt_path={ckpt}"])
+    return lambda ckpt: " ".join(["zoo train", str(recipe), *keep, f"--trainer.default_root_dir={run_dir}",
+                                  f"--ckpt_path={ckpt}"])
 
 
 def _config_args(recipe: Path, content: dict, overrides: Sequence[str]) -> tuple[list[str], list[str]]:

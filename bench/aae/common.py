@@ -12,7 +12,7 @@ import torch
 import yaml
 
 from zoo.systems.aae import AAESystem
-from zoo.training import run_name_of, train
+from zoo.training import last_checkpoint, run_name_of, train
 
 RUNS = Path("runs")
 
@@ -36,8 +36,8 @@ def optimizer_steps_per_batch(init_args: dict) -> int:
 def train_or_load(recipe: str, extra_args: list[str], train_now: bool,
                   folder: Path | None = None) -> tuple[AAESystem, dict]:
     """Train ``recipe`` with ``zoo train`` (resuming its run folder) or, with ``train_now=False``, load the run's
-    ``last.ckpt``. ``folder`` is the run folder (default ``runs/<method>/<recipe>``). Returns the system and a
-    dict of training facts (steps, epochs, wall time, W&B id)."""
+    last checkpoint (:func:`zoo.training.last_checkpoint`). ``folder`` is the run folder (default
+    ``runs/<method>/<recipe>``). Returns the system and a dict of training facts (steps, epochs, wall time, W&B id)."""
     folder = Path(folder) if folder else run_dir(recipe)
     init_args = yaml.safe_load(Path(recipe).read_text())["model"]["init_args"]
     if train_now:  # the folder is named here, so reruns of a script resume it whatever the options
@@ -54,9 +54,9 @@ def train_or_load(recipe: str, extra_args: list[str], train_now: bool,
         facts["epochs_completed"] = int(cli.trainer.current_epoch)
         timing.write_text(json.dumps(facts, indent=2) + "\n")
     else:
-        # Rebuild the system from the recipe (the source of truth for model_args) and fill in the weights.
-        ckpt = folder / "checkpoints" / "last.ckpt"
-        state = torch.load(ckpt, map_location="cpu", weights_only=False)
+        # Rebuild the system from the recipe (the source of truth for model_args) and fill in the weights. A run
+        # folder is input: its checkpoint is read as plain tensors and types, never unpickled (weights_only).
+        state = torch.load(last_checkpoint(folder), map_location="cpu", weights_only=True)
         system = AAESystem(**init_args)
         system.load_state_dict(state["state_dict"])
         facts["optimizer_steps"] = int(state["global_step"])

@@ -1,4 +1,11 @@
-from bench.aae.common import budget_of, epochs_done
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+import torch
+
+from bench.aae.common import budget_of, epochs_done, train_or_load
 
 
 def test_epochs_done_counts_the_epoch_an_end_of_epoch_checkpoint_was_written_in():
@@ -22,3 +29,24 @@ def test_budget_of_reads_a_cpu_time_limit_under_either_name(tmp_path):
         recipe.write_text(f"trainer:\n  max_epochs: 200\n  callbacks:\n    - class_path: zoo.callbacks.{name}\n"
                           "      init_args: {minutes: 3}\n")
         assert budget_of(str(recipe)) == "3 CPU-minute budget"
+
+
+class _Exploit:
+    """Unpickling this runs a shell command that creates ``marker``."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return os.system, (f"touch {self.marker}",)
+
+
+def test_a_planted_run_checkpoint_is_not_unpickled(tmp_path):
+    folder = tmp_path / "run"
+    (folder / "checkpoints").mkdir(parents=True)
+    torch.save({"state_dict": {}, "global_step": 1, "epoch": 0, "x": _Exploit(tmp_path / "pwned")},
+               folder / "checkpoints" / "last.ckpt")
+    recipe = Path(__file__).resolve().parents[2] / "recipes" / "aae" / "debug.yaml"
+    with pytest.raises(pickle.UnpicklingError, match="Weights only load failed"):
+        train_or_load(str(recipe), [], train_now=False, folder=folder)
+    assert not (tmp_path / "pwned").exists()
