@@ -152,3 +152,21 @@ def test_fine_tuning_says_which_weights_it_loaded(capsys):
     line = capsys.readouterr().err.strip()
     assert line.startswith(f"initialised {type(module).__name__} from gcn-cora (sha256 {cfg.sha256[:12]}…")
     assert line.count("\n") == 0 and "checkpoints/gcn-cora" in line
+
+
+def test_model_args_asking_for_terabytes_are_refused_before_any_allocation(folder):
+    path, _ = folder
+    config = json.loads((path / CONFIG_NAME).read_text())
+    config["model_args"]["hidden_channels"] = 10**8  # 900 M parameters: 3.6 GB if it were built
+    (path / CONFIG_NAME).write_text(json.dumps(config))
+    with pytest.raises(CheckpointError, match=r"config.json: model_args describe a 'gcn' model of 900,000,003 "
+                                              r"parameters, more than the 100,000,000"):
+        load_folder(path)
+
+
+def test_an_oversized_config_is_refused_unparsed(folder):
+    path, _ = folder
+    (path / CONFIG_NAME).write_text(" " * (2**20 + 1) + "{}")
+    with pytest.raises(CheckpointError, match="holds 1,048,579 bytes, more than the 1,048,576"):
+        load_folder(path)
+

@@ -235,3 +235,64 @@ def test_without_a_recorded_sha256_the_hubs_file_metadata_is_checked(hub, export
     weights.write_bytes(bytes(data))
     with pytest.raises(CheckpointError, match="does not match the Hub's file metadata"):
         zoo.load(f"hf-hub:{REPO_ID}@{'d' * 40}")
+
+
+@pytest.fixture
+def silent_hub(tmp_path, monkeypatch):
+    """An endpoint on 127.0.0.1 that accepts connections (the kernel completes them from the listen backlog) and
+    never answers a byte, with the client's limits at 1 s."""
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(16)
+        point_client_at(monkeypatch, f"http://127.0.0.1:{server.getsockname()[1]}", tmp_path / "hf-home")
+        monkeypatch.setenv("HF_HUB_ETAG_TIMEOUT", "1")
+        monkeypatch.setenv("HF_HUB_DOWNLOAD_TIMEOUT", "1")
+        yield server
+
+
+def run_cli(*argv, timeout=60):
+    """``python -m zoo.cli ARGV`` in a fresh process (so huggingface_hub reads the environment), bounded."""
+    import time
+
+    start = time.monotonic()
+    result = subprocess.run([sys.executable, "-m", "zoo.cli", *argv], cwd=REPO, env=os.environ.copy(),
+                            capture_output=True, text=True, timeout=timeout, check=False)
+    return result, time.monotonic() - start
+
+
+def test_a_push_to_a_hub_that_never_answers_times_out_in_one_line(silent_hub, exported):
+    result, seconds = run_cli("push", MODEL_ID, "--repo-id", REPO_ID)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "did not answer in time (ReadTimeout; connect within HF_HUB_ETAG_TIMEOUT=1 s" in result.stderr
+    assert seconds < 30 and get_pretrained_cfg(MODEL_ID).revision is None
+
+
+@pytest.mark.parametrize("endpoint", ["silent", "refusing"])
+def test_loading_from_an_unreachable_hub_is_one_line_without_retries(silent_hub, monkeypatch, endpoint):
+    if endpoint == "refusing":  # nothing listens there: the connection is refused at once
+        with __import__("socket").socket() as free:
+            free.bind(("127.0.0.1", 0))
+            port = free.getsockname()[1]
+        monkeypatch.setenv("HF_ENDPOINT", f"http://127.0.0.1:{port}")
+    result, seconds = run_cli("sample", "hf-hub:zoo-test/some-gan", "--n", "1")
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "could not get config.json of Hub repo 'zoo-test/some-gan'" in result.stderr
+    assert "Retry" not in result.stderr and seconds < 20
+
+
+def test_an_hf_hub_config_asking_for_terabytes_is_refused_before_allocating(hub, exported):
+    revision = push(MODEL_ID, REPO_ID)
+    files = hub.repos[REPO_ID].commits[revision]
+    config = json.loads(files["config.json"])
+    for args in (config["model_args"], config["pretrained_cfg"]["model_args"]):  # consistent with its record
+        args["hidden_channels"] = 10**11
+    hub.repos[REPO_ID].commits["c" * 40] = {**files, "config.json": json.dumps(config).encode()}
+    with pytest.raises(CheckpointError, match="hidden_channels = 100,000,000,000 is larger than any model"):
+        zoo.load(f"hf-hub:{REPO_ID}@{'c' * 40}")
+    for args in (config["model_args"], config["pretrained_cfg"]["model_args"]):
+        args["hidden_channels"] = 20_000_000  # every number under the cap, the model 9 x over it
+    hub.repos[REPO_ID].commits["b" * 40] = {**files, "config.json": json.dumps(config).encode()}
+    with pytest.raises(CheckpointError, match="'gcn' model of 180,000,003 parameters, more than the 100,000,000"):
+        zoo.load(f"hf-hub:{REPO_ID}@{'b' * 40}")

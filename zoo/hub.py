@@ -18,6 +18,8 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +56,7 @@ CARD_NAME = "README.md"
 HF_PREFIX = "hf-hub:"
 REQUIRED_CONFIG_KEYS = ("architecture", "model_args")
 PUBLISHED_AT = ("hf_hub_id", "revision")  # registry fields that config.json's copy leaves out
+MAX_CONFIG_BYTES = 2**20  # the largest shipped config.json (aae-20news, with its vocabulary) is 74 kB
 
 
 class CheckpointError(RuntimeError):
@@ -146,6 +149,9 @@ def read_config(folder: str | Path) -> dict[str, Any]:
     if not path.is_file():
         raise CheckpointError(f"{path} is missing: a checkpoint folder needs config.json, model.safetensors "
                               "and README.md. Re-export it with `zoo export`.")
+    if path.stat().st_size > MAX_CONFIG_BYTES:
+        raise CheckpointError(f"{path} holds {path.stat().st_size:,} bytes, more than the {MAX_CONFIG_BYTES:,} a "
+                              "config.json may have; it is not a zoo checkpoint's. Re-export it with `zoo export`.")
     try:
         config = json.loads(path.read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as err:
@@ -200,6 +206,8 @@ def load_folder(folder: str | Path, expected_sha256: str | None = None,
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
+    from zoo.model_size import check_model_size
+
     folder = Path(folder)
     config = read_config(folder)
     architecture = config["architecture"]
@@ -213,6 +221,8 @@ def load_folder(folder: str | Path, expected_sha256: str | None = None,
             raise CheckpointError(
                 f"{folder / CONFIG_NAME} does not match its registry entry: model_args {diff}. The weights were "
                 "trained with the registry's arguments; restore config.json (or re-export the checkpoint).")
+    with building_from(folder, architecture):  # before anything is allocated: model_args may ask for terabytes
+        check_model_size(architecture, config["model_args"])
     weights = folder / WEIGHTS_NAME
     if not weights.is_file():
         raise CheckpointError(f"{weights} is missing. Re-export the checkpoint with `zoo export`.")
@@ -232,13 +242,8 @@ def load_folder(folder: str | Path, expected_sha256: str | None = None,
         raise CheckpointError(f"{weights} holds NaN or infinite values in {', '.join(bad[:3])}"
                               f"{' ...' if len(bad) > 3 else ''}: the run that wrote it diverged. Retrain from "
                               "the last good checkpoint with a lower learning rate.")
-    try:
+    with building_from(folder, architecture):
         model = create_model(architecture, **config["model_args"])
-    except UnknownModelError as err:
-        raise CheckpointError(f"{folder / CONFIG_NAME}: {err}") from err
-    except (TypeError, ValueError) as err:
-        raise CheckpointError(f"{folder / CONFIG_NAME}: model_args do not fit architecture {architecture!r} "
-                              f"({err}).") from err
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as err:  # a family's own ValueError (dcgan's ImageShapeError) already says what differs
@@ -247,20 +252,39 @@ def load_folder(folder: str | Path, expected_sha256: str | None = None,
     return model.eval()
 
 
+@contextmanager
+def building_from(folder: Path, architecture: str) -> Iterator[None]:
+    """Turn what building a model from ``folder``'s config.json raises (an unknown architecture, arguments the
+    constructor rejects, a model too large to be a checkpoint) into a :class:`CheckpointError` naming the file."""
+    from zoo.model_size import ModelTooLargeError
+
+    try:
+        yield
+    except ModelTooLargeError as err:
+        raise CheckpointError(f"{folder / CONFIG_NAME}: {err}. Delete the folder (or its Hugging Face cache "
+                              "entry) and get the checkpoint again.") from err
+    except UnknownModelError as err:
+        raise CheckpointError(f"{folder / CONFIG_NAME}: {err}") from err
+    except (TypeError, ValueError) as err:
+        raise CheckpointError(f"{folder / CONFIG_NAME}: model_args do not fit architecture {architecture!r} "
+                              f"({err}).") from err
+
+
 def _hub_folder(repo_id: str, revision: str | None) -> Path:
     """Download (or find in the HF cache) the files of a zoo-format Hub repo; return the snapshot folder.
 
-    huggingface_hub itself serves a commit hash from the cache without any request, checks a branch such as
-    ``main`` against the Hub (so a new push is seen), and falls back to the cache when offline or unreachable.
-    The weights are fetched at the commit config.json resolved to (its snapshot folder is named after it), so
-    both files come from one commit even if the branch moves in between.
+    A commit hash is served from the cache without any request; a branch such as ``main`` is checked against the
+    Hub (so a new push is seen), with one request that times out, and the cache is used when offline or
+    unreachable (:mod:`zoo.hub_client`: no retries, no wait without a timeout). The weights are fetched at the
+    commit config.json resolved to (its snapshot folder is named after it), so both files come from one commit
+    even if the branch moves in between.
     """
-    from huggingface_hub import hf_hub_download
+    from zoo.hub_client import download
 
     folder_revision = revision
     for name in (CONFIG_NAME, WEIGHTS_NAME):
         try:
-            path = Path(hf_hub_download(repo_id, name, revision=folder_revision))
+            path = download(repo_id, name, folder_revision)
         except Exception as err:  # network errors, offline mode, missing repo or revision
             raise CheckpointError(
                 f"could not get {name} of Hub repo {repo_id!r} (revision {revision or 'main'}): "

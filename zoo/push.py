@@ -25,6 +25,7 @@ from zoo.hub import (
     recover_interrupted,
     write_text_atomic,
 )
+from zoo.hub_client import session_with_timeouts
 from zoo.io import first_line, validate_id
 from zoo.registry import get_pretrained_cfg, pretrained_dir
 
@@ -54,6 +55,7 @@ def push(model_id: str, repo_id: str, private: bool = False, token: str | None =
     if skipped:
         print(f"zoo push: not uploading {', '.join(skipped)} (a checkpoint folder holds only "
               f"{', '.join(UPLOADED_FILES)})", file=sys.stderr)
+    session_with_timeouts()  # a Hub that accepts the connection and never answers must not hold the push forever
     api = HfApi(token=token)
     with hub_errors(repo_id):
         api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
@@ -93,6 +95,8 @@ class hub_errors:
 
 
 def describe_hub_error(err: Exception, repo_id: str) -> str:
+    import httpx2
+    from huggingface_hub import constants
     from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 
     if isinstance(err, HFValidationError):
@@ -108,6 +112,11 @@ def describe_hub_error(err: Exception, repo_id: str) -> str:
                 "namespace, or push to a repo you own")
     if status is not None and status >= 500:
         return f"the Hub at {where} failed with HTTP {status}; nothing was pinned. Try again later"
+    if isinstance(err, httpx2.TimeoutException):
+        return (f"the Hub at {where} did not answer in time ({type(err).__name__}; connect within "
+                f"HF_HUB_ETAG_TIMEOUT={constants.HF_HUB_ETAG_TIMEOUT} s, read within "
+                f"HF_HUB_DOWNLOAD_TIMEOUT={constants.HF_HUB_DOWNLOAD_TIMEOUT} s); nothing was pinned. Check "
+                "HF_ENDPOINT and the network (or raise those limits), then push again")
     first = first_line(err)
     if status is not None:
         return f"the Hub at {where} answered HTTP {status}: {first}"

@@ -108,9 +108,9 @@ def read_csv(path: Path, required: Sequence[str], source: str, limit: int | None
         missing = [c for c in required if c not in header]
         if missing:
             found = ",".join(header)
-            raise DataFileError(f"{path} has no column {', '.join(map(repr, missing))} (its header: "
-                                f"{found[:200] + ' ...' if len(found) > 200 else found or 'none'}); expected a header naming {','.join(required)} "
-                                f"(the file from {source})")
+            found = found[:200] + " ..." if len(found) > 200 else found or "none"
+            raise DataFileError(f"{path} has no column {', '.join(map(repr, missing))} (its header: {found}); "
+                                f"expected a header naming {','.join(required)} (the file from {source})")
         for row in reader:
             if any(row.get(c) is None for c in required):
                 raise DataFileError(f"{path}: line {reader.line_num} has fewer fields than the {len(header)} of "
