@@ -131,3 +131,32 @@ def test_an_unwritable_output_path_is_named_as_given(capsys, tmp_path):
     code, _, err = run(capsys, "sample", "gan-mnist", "--n", "2", "--out", str(tmp_path / "file" / "grid.png"))
     assert code == 2 and one_line_error(err, "sample") and f"{tmp_path / 'file' / 'grid.png'}" in err
     assert ".tmp-" not in err
+
+
+def test_a_real_out_of_memory_is_one_line(tmp_path):
+    """`zoo sample` under a real address-space limit (``ulimit -v``), set in the child by ``setrlimit``: PyTorch's
+    CPU allocator then raises a RuntimeError (not MemoryError), which must still be one line, with no file left."""
+    import os
+    import resource
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    warm = "import zoo.cli, zoo; zoo.load('wgan-gp-celeba'); print(open('/proc/self/status').read())"
+    status = subprocess.run([sys.executable, "-c", warm], cwd=repo, env=env, capture_output=True, text=True,
+                            timeout=120, check=True).stdout
+    loaded = int(status.split("VmPeak:")[1].split()[0]) * 1024  # the address space a loaded generator needs
+    limit = loaded + 96 * 2**20  # 4,096 64x64 samples need over 200 MB more (the grid alone is 201 MB of floats)
+
+    def cap_address_space():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    out = tmp_path / "grid.png"
+    result = subprocess.run([sys.executable, "-m", "zoo.cli", "sample", "wgan-gp-celeba", "--n", "4096", "--out",
+                             str(out)], cwd=repo, env=env, preexec_fn=cap_address_space, capture_output=True,
+                            text=True, timeout=300, check=False)
+    assert result.returncode == 2 and one_line_error(result.stderr, "sample"), result.stderr[-2000:]
+    assert "out of memory (DefaultCPUAllocator: can't allocate memory" in result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -471,12 +471,22 @@ def describe_error(err: BaseException) -> str | None:
         return f"{err.filename or err} is a folder, not a file; give a file path inside it"
     if isinstance(err, NotADirectoryError):
         return f"{err.filename or err}: a part of this path is a file, not a folder"
-    if isinstance(err, MemoryError) or type(err).__name__ == "OutOfMemoryError":
-        return (f"out of memory ({_one_line(err) or 'no detail'}); use a smaller --n or batch size, or a "
-                "machine with more memory")
+    if _is_out_of_memory(err):
+        detail = _one_line(err).split("] err == 0. ")[-1]  # drop the allocator's "[enforce fail at ...]" prefix
+        return f"out of memory ({detail}); use a smaller --n or batch size, or a machine with more memory"
     if isinstance(err, USER_ERRORS) or _is_http_error(err) or isinstance(err, OSError):
         return _one_line(err)
     return None
+
+
+def _is_out_of_memory(err: BaseException) -> bool:
+    """Python's ``MemoryError``, PyTorch's ``OutOfMemoryError`` (CUDA), or what PyTorch's CPU allocator raises
+    when ``malloc`` fails under a memory limit: a plain ``RuntimeError`` whose text is all that tells it apart."""
+    if isinstance(err, MemoryError) or type(err).__name__ == "OutOfMemoryError":
+        return True
+    text = str(err)
+    return isinstance(err, RuntimeError) and "CPUAllocator" in text and (
+        "can't allocate memory" in text or "not enough memory" in text)
 
 
 def _is_http_error(err: BaseException) -> bool:
