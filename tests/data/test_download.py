@@ -110,6 +110,21 @@ def test_good_download_is_verified_and_placed(loopback, tmp_path):
     assert leftovers(tmp_path) == [tmp_path / "moleculenet", target]  # no temporary sibling left
 
 
+def test_progress_bar_on_a_terminal_one_line_in_a_log(loopback, tmp_path, monkeypatch, capsys):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    loopback.files["/d/esol.csv"] = ("good", BODY)
+    remote = Remote("moleculenet/esol.csv", "https://example.org/d/esol.csv", GOOD)
+    fetch(remote, tmp_path / "log")  # stderr is captured: not a terminal
+    assert capsys.readouterr().err.count("\n") == 1
+    terminal = Terminal()
+    monkeypatch.setattr("sys.stderr", terminal)
+    fetch(remote, tmp_path / "terminal")
+    assert "\r" in terminal.getvalue() and "B/s" in terminal.getvalue()  # tqdm redraws its bar in place
+
+
 @pytest.mark.parametrize("mode, body, message", [
     ("good", BODY.replace(b"-0.77", b"-0.78"), "failed verification"),  # corrupt: wrong hash
     ("truncated", BODY, f"truncated: {len(BODY)} of the {len(BODY) + 1000} bytes"),

@@ -230,6 +230,7 @@ def _download_and_convert(remote: Remote, out: Path) -> int:
             path = Path(work) / f"{n}-{PurePosixPath(urlsplit(url).path).name or 'input'}"
             size += download(mirrored(url), path, path.name)
             paths.append(path)
+        log(f"{remote.target}: converting {', '.join(p.name for p in paths)}")
         try:
             remote.convert(paths, out)
         except (OSError, EOFError, ValueError, KeyError) as err:
