@@ -82,3 +82,17 @@ def test_maccs_keys_have_166_bits():
 
     bits = maccs_keys(["c1ccccc1O", "not a smiles"])
     assert bits.shape == (2, 166) and bits[0].sum() > 0 and bits[1].sum() == 0
+
+
+def test_a_truncated_moses_archive_is_one_error_naming_it(tmp_path):
+    import gzip
+
+    from zoo.data.raw_files import DataFileError
+    from zoo.data.smiles import read_moses
+
+    path = tmp_path / "moses" / "test.csv.gz"
+    path.parent.mkdir()
+    data = gzip.compress(("SMILES,SPLIT\n" + "CCO,test\n" * 20000).encode())
+    path.write_bytes(data[: len(data) // 2])  # was gzip's EOFError
+    with pytest.raises(DataFileError, match=f"{path} is truncated .*download it again from the MOSES benchmark"):
+        read_moses(tmp_path, "test")
