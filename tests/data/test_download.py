@@ -142,7 +142,7 @@ def test_failed_download_leaves_nothing(loopback, tmp_path, mode, body, message)
 def test_stalled_server_times_out_quickly(loopback, tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_DATA_MIRROR", loopback.stalled_base)
     start = time.monotonic()
-    with pytest.raises(DownloadError, match="did not answer within 1 s|stalled"):
+    with pytest.raises(DownloadError, match="stalled: nothing arrived for 1 s"):
         fetch(Remote("moleculenet/esol.csv", "https://example.org/d/esol.csv", GOOD), tmp_path / "root")
     assert time.monotonic() - start < 5
     assert leftovers(tmp_path) == []

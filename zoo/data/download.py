@@ -25,8 +25,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import urlsplit
@@ -113,42 +112,59 @@ def download(url: str, out: Path, label: str) -> int:
     :func:`timeout_s` (connect or any read), or fewer bytes than the server's Content-Length announced."""
     limit = timeout_s()
     request = urllib.request.Request(url, headers={"User-Agent": "lightning-zoo data downloader"})
-    got, total = 0, None
+    got, total, bar = 0, None, _NoBar()
     try:
-        with urllib.request.urlopen(request, timeout=limit) as response, open(out, "wb") as sink, \
-                _progress(label, response.headers.get("Content-Length")) as bar:
-            total = int(response.headers["Content-Length"]) if response.headers.get("Content-Length") else None
+        with urllib.request.urlopen(request, timeout=limit) as response, open(out, "wb") as sink:
+            total = _content_length(response.headers.get("Content-Length"))
+            bar = _progress(label, total)
             while chunk := response.read(CHUNK):
                 sink.write(chunk)
                 got += len(chunk)
-                bar(len(chunk))
+                bar.update(len(chunk))
     except urllib.error.HTTPError as err:
         raise DownloadError(f"{url} answered HTTP {err.code} ({err.reason})") from None
     except urllib.error.URLError as err:
         if isinstance(err.reason, TimeoutError):
-            raise DownloadError(f"{url} did not answer within {limit:g} s (${TIMEOUT_ENV} sets the limit)") from None
+            raise DownloadError(f"{url} did not accept a connection within {limit:g} s "
+                                f"(${TIMEOUT_ENV} sets the limit)") from None
         raise DownloadError(f"{url} could not be reached ({err.reason})") from None
     except TimeoutError:
-        raise DownloadError(f"{url} stalled: no data for {limit:g} s after {got} bytes "
+        after = f" after {got:,} bytes" if got else ""
+        raise DownloadError(f"{url} stalled: nothing arrived for {limit:g} s{after} "
                             f"(${TIMEOUT_ENV} sets the limit)") from None
     except (http.client.HTTPException, ConnectionError) as err:
         raise DownloadError(f"{url}: the connection broke after {got} bytes ({first_line(err)})") from None
+    finally:
+        bar.close()  # before any message, so it does not land on the bar's line
     if total is not None and got != total:
         raise DownloadError(f"{url} was truncated: {got} of the {total} bytes announced arrived")
     return got
 
 
-@contextmanager
-def _progress(label: str, length: str | None) -> Iterator[Callable[[int], None]]:
-    """A tqdm bar on an interactive stderr, nothing in a log (the caller writes one line when done)."""
+def _content_length(header: str | None) -> int | None:
+    """The announced size in bytes, or None when the server sent none (or nonsense)."""
+    try:
+        return int(header) if header is not None and int(header) >= 0 else None
+    except ValueError:
+        return None
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(label: str, total: int | None):
+    """A tqdm bar on an interactive stderr; nothing in a log (the caller writes one line when done)."""
     if not sys.stderr.isatty():
-        yield lambda n: None
-        return
+        return _NoBar()
     from tqdm import tqdm
 
-    with tqdm(total=int(length) if length else None, unit="B", unit_scale=True, unit_divisor=1024,
-              desc=label, leave=False, file=sys.stderr) as bar:
-        yield bar.update
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=label, leave=False,
+                file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------------------------- digests
