@@ -266,7 +266,7 @@ def cmd_data_list(args: argparse.Namespace) -> None:
     rows = [["name", "present", "size", "folder"]]
     for s in status(args.data_root):
         present = "yes" if s.present == s.total else "no" if not s.present else f"{s.present}/{s.total} files"
-        rows.append([s.name, present, f"{s.size_bytes / 1e6:.1f} MB" if s.present else "–", str(s.folder)])
+        rows.append([s.name, present, f"{s.size_bytes / 1e6:.3g} MB" if s.present else "–", str(s.folder)])
     print(format_table(rows, LIST_WIDTH))
     print("`zoo data get NAME` fetches one (celeba: it says what to download by hand)")
 
@@ -279,7 +279,7 @@ def cmd_data_get(args: argparse.Namespace) -> None:
     for dataset in datasets:
         files = get(dataset.name, args.data_root, source=getattr(args, "from"))
         size = sum(disk_size(f) for f in files)
-        print(f"{dataset.name}: ready, {len(files)} file{'s' * (len(files) != 1)} ({size / 1e6:.1f} MB) under "
+        print(f"{dataset.name}: ready, {len(files)} file{'s' * (len(files) != 1)} ({size / 1e6:.3g} MB) under "
               f"{files[0].parent}")
 
 
