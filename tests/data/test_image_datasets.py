@@ -125,6 +125,15 @@ def test_image_folder_errors(tmp_path):
         ImageFolderDataModule(folder=str(tmp_path)).setup()
 
 
+def test_an_image_too_large_to_decode_is_refused_from_its_header(tmp_path):
+    Image.new("1", (6_000, 6_000)).save(tmp_path / "large.png")  # a few kB; 108 MB decoded to RGB
+    with pytest.raises(ImageFolderError, match=r"large.png is 6000 x 6000 pixels, more than the 16,777,216"):
+        load_face(tmp_path / "large.png")
+    Image.new("1", (20_000, 20_000)).save(tmp_path / "bomb.png")  # over PIL's own limit: was a traceback
+    with pytest.raises(ImageFolderError, match=r"cannot read image .*bomb.png: Image size \(400000000 pixels\)"):
+        load_face(tmp_path / "bomb.png")
+
+
 @pytest.mark.data
 def test_real_celeba_subset(data_root):
     dm = ImageFolderDataModule(str(data_root), batch_size=4, limit=8)

@@ -34,6 +34,9 @@ FASHION_SOURCE = "https://github.com/zalandoresearch/fashion-mnist (the four .gz
 CELEBA_SOURCE = "https://mmlab.ie.cuhk.edu.hk/projects/CelebA.html (Align&Cropped images, img_align_celeba/)"
 
 
+MAX_IMAGE_PIXELS = 4096 * 4096  # refused before decoding (64 MB of RGB); PIL's own bomb limit is 5x larger
+
+
 class ImageFolderError(ValueError):
     """An image folder that is empty or holds a file PIL cannot read; the message names it."""
 
@@ -190,9 +193,13 @@ def load_face(path: Path, image_size: int = 64, crop_size: int | None = 108) -> 
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as img:
+        with Image.open(path) as img:  # reads the header only: the size is known before any pixel is decoded
+            if img.width * img.height > MAX_IMAGE_PIXELS:
+                raise ImageFolderError(f"{path} is {img.width} x {img.height} pixels, more than the "
+                                       f"{MAX_IMAGE_PIXELS:,} an image of this folder may have (CelebA's are 178 x "
+                                       "218). Remove or replace the file.")
             img = img.convert("RGB")
-    except (UnidentifiedImageError, OSError) as err:
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as err:
         raise ImageFolderError(f"cannot read image {path}: {err}. Remove or replace the file.") from err
     w, h = img.size
     if (w, h) != (image_size, image_size):
