@@ -1,6 +1,6 @@
 """Datasets that fetch themselves: ``zoo data get NAME``, and on first use when a loader misses a file.
 
-Each dataset's files come from its canonical public source (the table in :mod:`zoo.data.sources`), are checked
+Each dataset's files come from its canonical public source (the table in :mod:`zoo.data.catalog`), are checked
 against a pinned sha256 and land in the layout the loaders read, under the data root. A file is written to a
 temporary sibling (``.<name>.tmp-<pid>-...``), verified, then renamed into place, so an interrupted, truncated,
 corrupt or refused download leaves nothing behind (folders it created are removed again) and raises a
@@ -49,7 +49,7 @@ class Remote:
 
     Args:
         target: its path under the data root, as the loader reads it (e.g. ``MNIST/raw/t10k-images-idx3-ubyte.gz``).
-        url: the canonical source, downloaded straight to ``target``; or, with ``convert``, the inputs.
+        url: the canonical source, downloaded straight to ``target`` (unused with ``convert``).
         sha256: the pinned digest of ``target`` as the ``check`` computes it.
         check: ``"bytes"`` (sha256 of the file), ``"gunzip"`` (of its decompressed bytes: gzip headers differ
             between compressors, the data does not), ``"columns:A|B"`` (of these CSV columns, row by row,
@@ -219,22 +219,22 @@ def fetch(remote: Remote, root: Path) -> Path:
     try:
         with atomic_path(target) as tmp:
             if remote.convert is None:
-                size = download(mirrored(remote.url), tmp, target.name)
-                source = remote.url
+                source = mirrored(remote.url)
+                size = download(source, tmp, target.name)
             else:
+                source = ", ".join(mirrored(url) for url in remote.inputs)
                 size = _download_and_convert(remote, tmp)
-                source = ", ".join(remote.inputs)
             found = digest(tmp, remote.check)
             if found != remote.sha256:
-                raise DownloadError(f"{remote.target} from {mirrored(source)} failed verification: sha256 "
-                                    f"({remote.check}) is {found[:16]}…, pinned {remote.sha256[:16]}…")
+                raise DownloadError(f"what {source} sent failed verification: sha256 ({remote.check}) is "
+                                    f"{found[:16]}…, pinned {remote.sha256[:16]}…")
     except DownloadError as err:
         remove_empty_folders(created)
         raise DownloadError(f"could not fetch {remote.target}: {err}; nothing was written") from None
     except BaseException:
         remove_empty_folders(created)
         raise
-    log(f"{remote.target}: {size / 1e6:.1f} MB from {mirrored(source)}, sha256 verified")
+    log(f"{remote.target}: {size / 1e6:.3g} MB from {source}, sha256 verified")
     return target
 
 
