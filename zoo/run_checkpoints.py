@@ -44,7 +44,8 @@ def read_counters(path: Path) -> dict[str, Any]:
     try:
         state = torch.load(path, map_location="cpu", weights_only=True, mmap=True)
     except Exception as err:  # truncated zip, not a torch file, a foreign pickle: all mean "cannot resume"
-        raise DamagedCheckpointError(f"{path} is damaged ({first_line(err)})") from err
+        reason = first_line(err).split(". ")[0]  # torch appends paragraphs of advice to the cause
+        raise DamagedCheckpointError(f"{path} is damaged ({reason})") from err
     if not isinstance(state, dict) or "state_dict" not in state:
         raise DamagedCheckpointError(f"{path} is damaged (not a Lightning checkpoint: no state_dict)")
     return {"epoch": state.get("epoch", "?"), "global_step": state.get("global_step", "?")}

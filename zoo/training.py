@@ -439,7 +439,8 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
         last = last_checkpoint(run_dir)
         resumed_from = Path(ckpt_override) if ckpt_override else (last if last.is_file() else None)
         # a damaged checkpoint is one line naming the intact ones, before Lightning is built
-        counters = check_resumable(resumed_from, _resume_command(recipe, overrides, run_dir)) if resumed_from else {}
+        resume_command = _resume_command(recipe, [*overrides, *args_from_settings], run_dir)
+        counters = check_resumable(resumed_from, resume_command) if resumed_from else {}
         args = list(config_args)
         if not _override(overrides, "trainer.default_root_dir"):
             args.append(f"--trainer.default_root_dir={run_dir}")
