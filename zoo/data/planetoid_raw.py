@@ -35,10 +35,11 @@ class _SparseRowsState:
 
 
 def _empty_array(subtype: type, shape: tuple, dtype: str | bytes) -> np.ndarray:
-    """numpy's pickle constructor (``_reconstruct``) for plain arrays only; the pickle fills it with
-    ``ndarray.__setstate__``."""
-    if subtype is not np.ndarray:
-        raise UnsafeFileError(f"a pickled array of type {subtype!r}, not a plain numpy array")
+    """numpy's pickle constructor (``_reconstruct``) for plain arrays only, called as numpy pickles an array: with
+    shape ``(0,)`` (nothing is allocated here); the pickle then fills it with ``ndarray.__setstate__``, whose data
+    is in the file."""
+    if subtype is not np.ndarray or tuple(shape) != (0,):
+        raise UnsafeFileError(f"a pickled array of type {subtype!r} and shape {shape!r}, not as numpy writes one")
     return np.ndarray(shape, dtype=np.dtype(dtype.decode("latin1") if isinstance(dtype, bytes) else dtype))
 
 
