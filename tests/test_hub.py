@@ -170,3 +170,13 @@ def test_an_oversized_config_is_refused_unparsed(folder):
     with pytest.raises(CheckpointError, match="holds 1,048,579 bytes, more than the 1,048,576"):
         load_folder(path)
 
+
+
+def test_weights_holding_more_than_the_model_are_refused_before_they_are_read(folder):
+    from safetensors.torch import save_file
+
+    path, model = folder
+    state = {**model.state_dict(), "extra": torch.zeros(2**22 + 1)}  # 16 MiB of floats nobody asked for
+    save_file(state, str(path / WEIGHTS_NAME))
+    with pytest.raises(CheckpointError, match="holds 16,777,736 bytes, more than a 'gcn' model of 39 parameters"):
+        load_folder(path)

@@ -296,3 +296,13 @@ def test_an_hf_hub_config_asking_for_terabytes_is_refused_before_allocating(hub,
     hub.repos[REPO_ID].commits["b" * 40] = {**files, "config.json": json.dumps(config).encode()}
     with pytest.raises(CheckpointError, match="'gcn' model of 180,000,003 parameters, more than the 100,000,000"):
         zoo.load(f"hf-hub:{REPO_ID}@{'b' * 40}")
+
+
+def test_a_hub_file_larger_than_a_checkpoint_can_need_is_not_downloaded(hub, exported):
+    revision = push(MODEL_ID, REPO_ID)
+    files = hub.repos[REPO_ID].commits[revision]
+    hub.repos[REPO_ID].commits["a" * 40] = {**files, "config.json": b" " * (2**20 + 1) + files["config.json"]}
+    with pytest.raises(CheckpointError, match=r"config.json of Hub repo 'zoo-test/gcn-pushed' is 1,04\d,\d{3} bytes, "
+                                              r"more than the 1,048,576 a zoo checkpoint's config.json can need"):
+        zoo.load(f"hf-hub:{REPO_ID}@{'a' * 40}")
+    assert ("GET", f"/{REPO_ID}/resolve/{'a' * 40}/config.json") not in hub.calls  # asked its size only

@@ -57,6 +57,7 @@ HF_PREFIX = "hf-hub:"
 REQUIRED_CONFIG_KEYS = ("architecture", "model_args")
 PUBLISHED_AT = ("hf_hub_id", "revision")  # registry fields that config.json's copy leaves out
 MAX_CONFIG_BYTES = 2**20  # the largest shipped config.json (aae-20news, with its vocabulary) is 74 kB
+WEIGHTS_HEADER_BYTES = 2**24  # room for a safetensors header (tensor names and shapes) beside the weights
 
 
 class CheckpointError(RuntimeError):
@@ -222,10 +223,15 @@ def load_folder(folder: str | Path, expected_sha256: str | None = None,
                 f"{folder / CONFIG_NAME} does not match its registry entry: model_args {diff}. The weights were "
                 "trained with the registry's arguments; restore config.json (or re-export the checkpoint).")
     with building_from(folder, architecture):  # before anything is allocated: model_args may ask for terabytes
-        check_model_size(architecture, config["model_args"])
+        parameters = check_model_size(architecture, config["model_args"])
     weights = folder / WEIGHTS_NAME
     if not weights.is_file():
         raise CheckpointError(f"{weights} is missing. Re-export the checkpoint with `zoo export`.")
+    size = weights.stat().st_size  # safetensors' load_file reads every tensor in the file, wanted or not
+    if size > 8 * parameters + WEIGHTS_HEADER_BYTES:
+        raise CheckpointError(f"{weights} holds {size:,} bytes, more than a {architecture!r} model of {parameters:,} "
+                              "parameters can fill (8 bytes each): it holds other tensors. Delete it and download or "
+                              "export the checkpoint again.")
     if expected_sha256:
         actual = sha256_file(weights)
         if actual != expected_sha256:
@@ -279,12 +285,16 @@ def _hub_folder(repo_id: str, revision: str | None) -> Path:
     commit config.json resolved to (its snapshot folder is named after it), so both files come from one commit
     even if the branch moves in between.
     """
-    from zoo.hub_client import download
+    from zoo.hub_client import HubFileTooLargeError, download
+    from zoo.model_size import MAX_PARAMETERS
 
     folder_revision = revision
+    largest = {CONFIG_NAME: MAX_CONFIG_BYTES, WEIGHTS_NAME: 8 * MAX_PARAMETERS + WEIGHTS_HEADER_BYTES}
     for name in (CONFIG_NAME, WEIGHTS_NAME):
         try:
-            path = download(repo_id, name, folder_revision)
+            path = download(repo_id, name, folder_revision, max_bytes=largest[name])
+        except HubFileTooLargeError as err:
+            raise CheckpointError(f"{err}. Check the repo id: it is not a zoo checkpoint.") from err
         except Exception as err:  # network errors, offline mode, missing repo or revision
             raise CheckpointError(
                 f"could not get {name} of Hub repo {repo_id!r} (revision {revision or 'main'}): "
