@@ -49,6 +49,14 @@ def test_many_bad_lines_are_counted_not_all_listed(tmp_path):
         read_csv(path, ("value",), "src").floats("value")
 
 
+def test_a_file_with_more_rows_than_the_dataset_has_is_refused(tmp_path):
+    path = tmp_path / "a.csv.gz"
+    write_gz(path, "value\n" + "1\n" * 11)
+    assert len(read_csv(path, ("value",), "src", max_rows=11).rows) == 11
+    with pytest.raises(DataFileError, match="holds more than 10 rows, more than the dataset has"):
+        read_csv(path, ("value",), "src", max_rows=10)
+
+
 def test_a_short_row_is_named(tmp_path):
     path = tmp_path / "a.csv"
     path.write_text("name,value\nx,1\ny\n")

@@ -55,6 +55,7 @@ DATASETS = {
 }
 SOURCE = "MoleculeNet (Wu et al. 2018, https://moleculenet.org)"
 FEATURIZERS = ("nfp", "ecfp", "mpnn")
+MAX_ROWS = 100_000  # a larger CSV is refused (the largest set, Lipophilicity, has 4,200 rows)
 
 
 def read_csv(name: str, root: str | None = None) -> tuple[list[str], np.ndarray]:
@@ -65,7 +66,7 @@ def read_csv(name: str, root: str | None = None) -> tuple[list[str], np.ndarray]
         raise ValueError(f"unknown MoleculeNet set {name!r}; choose one of {sorted(DATASETS)}")
     file, smiles_col, target_col, _, _ = DATASETS[name]
     path = require_path(data_root(root) / "moleculenet" / file, f"MoleculeNet {name}", SOURCE)
-    table = read_raw_csv(path, (smiles_col, target_col), SOURCE)
+    table = read_raw_csv(path, (smiles_col, target_col), SOURCE, max_rows=MAX_ROWS)
     return [r[smiles_col].strip() for r in table.rows], table.floats(target_col).astype(np.float32)
 
 

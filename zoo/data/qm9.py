@@ -109,7 +109,7 @@ def read_rows(path: Path, limit: int | None = None) -> list[dict]:
     """The CSV's rows (the first ``limit``). A truncated archive, a header without one of :data:`COLUMNS`, or a
     number column with an empty, non-numeric or non-finite value is a one-line
     :class:`~zoo.data.raw_files.DataFileError` naming the file (and the lines), before any molecule is parsed."""
-    table = read_raw_csv(path, COLUMNS, SOURCE, limit)
+    table = read_raw_csv(path, COLUMNS, SOURCE, limit, max_rows=200_000)  # QM9 has 130,831 rows
     for column in NUMBER_COLUMNS:
         table.floats(column)
     return table.rows

@@ -72,7 +72,8 @@ def rows_shown(lines: Sequence[int]) -> str:
 
 @dataclass
 class CsvTable:
-    """The rows of a CSV file with the line each one started on (for errors that name them)."""
+    """The rows of a CSV file with the line of each (its last, for a quoted value spanning lines), for errors that
+    name them."""
 
     path: Path
     source: str
@@ -97,10 +98,12 @@ class CsvTable:
         return np.array(values, np.float64)
 
 
-def read_csv(path: Path, required: Sequence[str], source: str, limit: int | None = None) -> CsvTable:
+def read_csv(path: Path, required: Sequence[str], source: str, limit: int | None = None,
+             max_rows: int = 1_000_000) -> CsvTable:
     """The rows of a CSV (plain or ``.gz``) whose header names every column in ``required``, first ``limit`` only
-    if given. A missing column, a row with fewer fields than the header, or a damaged file is a
-    :class:`DataFileError` that names the file (and the missing columns with the header expected)."""
+    if given. A missing column, a row with fewer fields than the header, a damaged file, or more than ``max_rows``
+    rows (a file that is not the dataset, or a gzip bomb: rows are held in memory) is a :class:`DataFileError`
+    that names the file (and the missing columns with the header expected)."""
     rows, lines = [], []
     with reading(path, source), open_text(path) as f:
         reader = csv.DictReader(f)
@@ -112,6 +115,9 @@ def read_csv(path: Path, required: Sequence[str], source: str, limit: int | None
             raise DataFileError(f"{path} has no column {', '.join(map(repr, missing))} (its header: {found}); "
                                 f"expected a header naming {','.join(required)} (the file from {source})")
         for row in reader:
+            if len(rows) == max_rows:
+                raise DataFileError(f"{path} holds more than {max_rows:,} rows, more than the dataset has; it is not "
+                                    f"the expected file. Download it again from {source}")
             if any(row.get(c) is None for c in required):
                 raise DataFileError(f"{path}: line {reader.line_num} has fewer fields than the {len(header)} of "
                                     f"its header; the file is cut short or damaged. Download it again from {source}")
