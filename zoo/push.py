@@ -7,7 +7,8 @@ The upload goes through the unmodified ``huggingface_hub`` client (``HfApi.creat
 Before anything is sent, the folder is loaded exactly as ``zoo.load`` would (sha256 of the weights against the
 registry, config.json against the entry, finite weights), and only the known files of a checkpoint folder are
 uploaded (:data:`UPLOADED_FILES`); anything else in the folder is reported and left behind. HTTP failures
-(401, 403, 5xx) and malformed replies become a one-line :class:`PushError` that says what to do.
+(401, 403, 5xx), malformed replies and a Hub that does not answer within the client's timeouts
+(:mod:`zoo.hub_client`) become a one-line :class:`PushError` that says what to do.
 """
 
 from __future__ import annotations
