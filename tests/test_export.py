@@ -88,6 +88,16 @@ def test_weights_with_nan_are_not_exported(isolated_zoo, lightning_ckpt, tmp_pat
     assert list(checkpoints_dir().iterdir()) == []
 
 
+def test_a_run_whose_model_args_ask_for_terabytes_is_refused_before_building(isolated_zoo, lightning_ckpt, tmp_path):
+    path, _ = lightning_ckpt
+    ckpt = torch.load(path, weights_only=True)
+    ckpt["hyper_parameters"]["model_args"]["hidden_channels"] = 10**8  # a moved or planted run folder
+    torch.save(ckpt, tmp_path / "huge.ckpt")
+    with pytest.raises(ExportError, match="model_args describe a 'gcn' model of 1,000,000,003 parameters"):
+        export_checkpoint(tmp_path / "huge.ckpt", META)
+    assert list(checkpoints_dir().iterdir()) == []
+
+
 def snapshot(folder):
     """Every file under ``folder`` with its bytes (symbolic links as their targets), to assert nothing changed."""
     return {p: (str(p.readlink()) if p.is_symlink() else p.read_bytes()) for p in sorted(folder.rglob("*"))

@@ -189,11 +189,14 @@ def _carry_foreign_files(target: Path, staged: Path) -> None:
 
 def load_trained_net(ckpt_path: str | Path) -> tuple[nn.Module, str, dict[str, Any]]:
     """The trained ``net`` of a zoo recipe's Lightning checkpoint, in eval mode, with its architecture and args."""
+    from zoo.model_size import ModelTooLargeError, check_model_size
+
     architecture, model_args, state = read_lightning_checkpoint(ckpt_path)
     try:
+        check_model_size(architecture, model_args)  # a moved or foreign run's hparams may ask for terabytes
         net = create_model(architecture, **model_args)
         net.load_state_dict(state, strict=True)
-    except (TypeError, RuntimeError) as err:
+    except (TypeError, RuntimeError, ModelTooLargeError) as err:
         first = first_line(err)
         raise ExportError(f"{ckpt_path}: its weights do not build {architecture!r} with its model_args ({first})"
                           ) from err
