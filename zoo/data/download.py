@@ -116,7 +116,7 @@ def download(url: str, out: Path, label: str) -> int:
     try:
         with urllib.request.urlopen(request, timeout=limit) as response, open(out, "wb") as sink:
             total = _content_length(response.headers.get("Content-Length"))
-            bar = _progress(label, total)
+            bar = progress_bar(label, total)
             while chunk := response.read(CHUNK):
                 sink.write(chunk)
                 got += len(chunk)
@@ -157,14 +157,15 @@ class _NoBar:
         pass
 
 
-def _progress(label: str, total: int | None):
-    """A tqdm bar on an interactive stderr; nothing in a log (the caller writes one line when done)."""
+def progress_bar(label: str, total: int | None, unit: str = "B"):
+    """A tqdm bar on an interactive stderr (``.update(n)``, ``.close()``); nothing in a log, where the caller
+    writes one line when done."""
     if not sys.stderr.isatty():
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=label, leave=False,
-                file=sys.stderr)
+    scale = {"unit_scale": True, "unit_divisor": 1024} if unit == "B" else {}
+    return tqdm(total=total, unit=unit, desc=label, leave=False, file=sys.stderr, **scale)
 
 
 # ---------------------------------------------------------------------------------------------- digests
