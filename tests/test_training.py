@@ -1,5 +1,6 @@
 """Recipes and the training CLI: every recipe parses and instantiates; bad recipes fail clearly; runs resume."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -275,3 +276,21 @@ def test_a_failed_save_leaves_no_partial_checkpoint(in_tmp, monkeypatch):
     with pytest.raises(OSError, match="No space left"):
         fit(GCN, ["--trainer.max_epochs=2", *QUIET], run_name="full")
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # no partial or temporary file
+
+
+def test_a_log_gets_one_line_per_epoch_and_no_progress_bar(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "WANDB_MODE": "disabled", "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-m", "zoo.cli", "train", str(REPO / "recipes/gan/debug.yaml"), "--trainer.max_epochs=2",
+         "--trainer.enable_progress_bar=true", f"--trainer.default_root_dir={tmp_path / 'run'}",
+         "--data.init_args.root=" + os.environ.get("ZOO_DATA_ROOT", "")],
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
+    if "MNIST" in result.stderr and result.returncode == 2:
+        pytest.skip("MNIST is not under the data root")
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stderr.splitlines()
+    assert [line.split(" (")[0] for line in lines if line.startswith("epoch ")] == ["epoch 1/2", "epoch 2/2"]
+    assert not any("it/s" in line for line in lines)

@@ -255,7 +255,7 @@ class ZooCLI(LightningCLI):
         super().__init__(*args, **kwargs)
 
     def instantiate_trainer(self, **kwargs: Any) -> Trainer:
-        from zoo.callbacks import NonFiniteLossGuard
+        from zoo.callbacks import EpochLines, NonFiniteLossGuard
 
         trainer_cfg = self._get(self.config_init, "trainer", default={})
         run_dir = Path(trainer_cfg.get("default_root_dir") or RUNS_DIR)
@@ -277,6 +277,9 @@ class ZooCLI(LightningCLI):
                                              enable_version_counter=False))
         if not any(isinstance(c, NonFiniteLossGuard) for c in callbacks):
             callbacks.append(NonFiniteLossGuard())
+        if not sys.stderr.isatty():  # a log file or CI: the bar writes a line per refresh; one per epoch instead
+            kwargs["enable_progress_bar"] = False
+            callbacks.append(EpochLines())
         kwargs["callbacks"] = callbacks
         plugins = trainer_cfg.get("plugins") or []
         plugins = list(plugins) if isinstance(plugins, (list, tuple)) else [plugins]
