@@ -176,6 +176,14 @@ def test_gzip_and_csv_column_checks_ignore_packaging(tmp_path):
         digest(a, "columns:smiles|exp")
 
 
+def test_gzip_bomb_is_not_decompressed_to_the_end(tmp_path, monkeypatch):
+    bomb = tmp_path / "bomb.gz"
+    bomb.write_bytes(gzip.compress(bytes(3 << 20)))  # 3 MB of zeros in 3 kB
+    monkeypatch.setattr("zoo.data.download.MAX_GUNZIP_BYTES", 1 << 20)
+    with pytest.raises(DownloadError, match="decompresses to more than 1,048,576 bytes"):
+        digest(bomb, "gunzip")
+
+
 def test_loader_downloads_on_first_use(loopback, tmp_path, data_root):
     """A loader missing its file fetches it (real catalog entry and pin), then reads it."""
     serve_catalog(loopback, data_root, "esol")

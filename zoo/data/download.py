@@ -37,6 +37,7 @@ TIMEOUT_ENV = "ZOO_DATA_TIMEOUT"
 AUTO_ENV = "ZOO_DATA_DOWNLOAD"
 DEFAULT_TIMEOUT_S = 30.0
 CHUNK = 1 << 16
+MAX_GUNZIP_BYTES = 1 << 30  # the largest .gz the zoo reads decompresses to 58 MB (MOSES train)
 
 
 class DownloadError(OSError):
@@ -176,7 +177,7 @@ def digest(path: Path, check: str) -> str:
         if check == "bytes":
             return sha256_file(path)
         if check == "gunzip":
-            return _sha256_stream(gzip.open(path, "rb"))
+            return _sha256_stream(gzip.open(path, "rb"), MAX_GUNZIP_BYTES)
         if check.startswith("columns:"):
             return csv_columns_sha256(path, check.split(":", 1)[1].split("|"))
         if check == "qm9-rows":
@@ -188,10 +189,14 @@ def digest(path: Path, check: str) -> str:
     raise ValueError(f"unknown check {check!r}")
 
 
-def _sha256_stream(stream: io.BufferedIOBase) -> str:
-    sha = hashlib.sha256()
+def _sha256_stream(stream: io.BufferedIOBase, limit: int) -> str:
+    """sha256 of a stream, refused past ``limit`` bytes (a gzip bomb is not decompressed to the end)."""
+    sha, size = hashlib.sha256(), 0
     with stream:
         for block in iter(lambda: stream.read(1 << 20), b""):
+            size += len(block)
+            if size > limit:
+                raise ValueError(f"it decompresses to more than {limit:,} bytes")
             sha.update(block)
     return sha.hexdigest()
 

@@ -34,6 +34,7 @@ XYZ_ARCHIVE_URL = "https://ndownloader.figshare.com/files/3195389"  # dsgdb9nsd.
 UNCHARACTERIZED_URL = "https://ndownloader.figshare.com/files/3195404"  # uncharacterized.txt
 NUM_MOLECULES = 133_885
 NUM_UNCHARACTERIZED = 3054
+MAX_XYZ_BYTES = 1 << 16
 PROPERTIES = ("RotA_GHz", "RotB_GHz", "RotC_GHz", "Dipole_debye", "Polarizability_bohr3", "HOMO_au", "LUMO_au",
               "HOMO_LUMO_gap_au", "R2_bohr2", "ZPVE_au", "InternalEnergy_0K_au", "InternalEnergy_298K_au",
               "Enthalphy_298K_au", "GibbsFreeEnergy_298K_au", "Heatcapacity_Cv_cal_mol_K")
@@ -81,6 +82,8 @@ def convert(inputs: list[Path], out: Path) -> None:
             for member in tar:
                 match = _XYZ_NAME.search(member.name)
                 if member.isfile() and match:
+                    if member.size > MAX_XYZ_BYTES:  # QM9's are under 2 kB; never read a huge member into memory
+                        raise ValueError(f"{member.name} is {member.size:,} bytes, not a QM9 .xyz file")
                     row = xyz_row(match.group(1), tar.extractfile(member).read().decode())
                     if int(row["Index"]) not in skip:
                         rows.append(row)
