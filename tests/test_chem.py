@@ -6,15 +6,20 @@ from zoo.chem import (
     MPNN_ATOM_DIM,
     NFP_ATOM_DIM,
     NFP_BOND_DIM,
+    NON_NEGATIVE_TARGETS,
     MoleculeError,
     MoleculeGraphs,
+    clamp_non_negative,
     featurize_many,
     graph_from_smiles,
     graph_from_xyz,
     graph_to_data,
+    mol,
     morgan_fingerprint,
     mpnn_atom_features,
     nfp_graph,
+    nfp_graphs,
+    smiles_text_problem,
 )
 
 
@@ -77,3 +82,34 @@ def test_morgan_fingerprint():
     assert fp.shape == (256,) and 0 < fp.sum() < 20
     data = graph_to_data(graph_from_smiles("CCO"))
     assert data.x.shape == (9, MPNN_ATOM_DIM)
+
+
+def test_nfp_graphs_of_a_batch_equal_the_single_graphs_collated_and_name_each_bad_molecule():
+    from torch_geometric.data import Batch, Data
+
+    smiles = ["CCO", "[U]", "c1ccccc1O", "S(F)(F)(F)(F)(F)F", "[Na+].[Cl-]", "C"]
+    fields, errors = nfp_graphs([mol(s) for s in smiles])  # parsed molecules, as zoo.predict passes them
+    assert errors == ["", "element U is not in the NFP featurizer's element list", "",
+                      "atom degree 6 is outside the featurizer's range 0..5", "", ""]
+    expected = Batch.from_data_list([Data(**nfp_graph(s)) for s, e in zip(smiles, errors) if not e])
+    for key in ("x", "edge_index", "edge_attr", "batch"):
+        assert torch.equal(fields[key], getattr(expected, key)), key
+    assert nfp_graph(mol("CCO"))["x"].equal(nfp_graph("CCO")["x"])  # a molecule already parsed is accepted
+
+
+@pytest.mark.parametrize("smiles, says", [
+    ("CCCCCCCC O", "whitespace (' ') at position 9"), ("CC\tN", "whitespace ('\\t') at position 3"),
+    ("C\nC", "whitespace ('\\n') at position 2"), ("CCÖ", "a non-ASCII character ('Ö') at position 3"),
+    ("C\x00C", "a control character ('\\x00') at position 2"), ("", "empty SMILES"),
+], ids=["space", "tab", "newline", "non-ascii", "control", "empty"])
+def test_smiles_text_problems_are_named_with_their_position(smiles, says):
+    assert smiles_text_problem(smiles).startswith(says)
+    assert smiles_text_problem("C[C@H](N)C(=O)O") is None and smiles_text_problem("[Na+].[Cl-]") is None
+
+
+def test_magnitudes_are_clamped_at_zero_and_other_targets_left_alone():
+    values = torch.tensor([[-0.11, -2.0], [1.5, -3.0]])
+    clamped = clamp_non_negative(values, ["mu", "homo"])
+    assert clamped.tolist() == [[0.0, -2.0], [1.5, -3.0]] and values[0, 0] == -0.11  # a copy, not in place
+    assert clamp_non_negative(values, ["log_solubility", "x"]) is values
+    assert "mu" in NON_NEGATIVE_TARGETS and "homo" not in NON_NEGATIVE_TARGETS

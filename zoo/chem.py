@@ -82,12 +82,36 @@ def canonical(smiles: str) -> str | None:
     return None if m is None else Chem.MolToSmiles(m)
 
 
+def smiles_text_problem(smiles: str) -> str | None:
+    """Why ``smiles`` cannot be a SMILES string as text, or None: empty, or holding whitespace, a control
+    character or a non-ASCII character. RDKit stops reading at the first space (``"CCCCCCCC O"`` is parsed as
+    octane, the rest taken for a name), so such a string would silently stand for another molecule; a tab or
+    newline would also break a table of results. SMILES are printable ASCII without spaces."""
+    if not smiles:
+        return "empty SMILES"
+    if smiles.isascii() and smiles.isprintable() and " " not in smiles:  # the common case, checked in C
+        return None
+    for position, char in enumerate(smiles, start=1):
+        where = f"({char!r}) at position {position}"
+        if char.isspace():
+            return f"whitespace {where}: a SMILES has none (RDKit would read only what comes before it); " \
+                   "put a name in its own column"
+        if not char.isprintable() or not char.isascii():
+            kind = "a non-ASCII character" if char.isprintable() else "a control character"
+            return f"{kind} {where}: a SMILES is printable ASCII"
+    return None
+
+
 class MoleculeError(ValueError):
     """A molecule the featurizer cannot handle (unparsable SMILES, unknown element, bad geometry)."""
 
 
-def mol_from_smiles(smiles: str):
+def mol_from_smiles(smiles):
+    """RDKit molecule of ``smiles``; a molecule already parsed (``rdkit.Chem.Mol``) is returned as it is, so the
+    featurizers take either and a caller that parsed once (``zoo.predict``) does not parse again."""
     Chem = _rdkit()
+    if isinstance(smiles, Chem.Mol):
+        return smiles
     mol = Chem.MolFromSmiles(smiles) if isinstance(smiles, str) and smiles.strip() else None
     if mol is None:
         raise MoleculeError(f"RDKit cannot parse the SMILES {smiles!r}")
@@ -104,57 +128,102 @@ NFP_ATOM_DIM = len(NFP_ELEMENTS) + 6 + 5 + 6 + 1 + 1  # 62
 NFP_BOND_DIM = 6
 
 
-def _one_hot(value: int, size: int, what: str) -> list[float]:
-    if not 0 <= value < size:
-        raise MoleculeError(f"{what} {value} is outside the featurizer's range 0..{size - 1}")
-    out = [0.0] * size
-    out[value] = 1.0
-    return out
+_ELEMENT_INDEX = {symbol: i for i, symbol in enumerate(NFP_ELEMENTS)}
 
 
-def nfp_atom_features(atom) -> list[float]:
-    symbol = atom.GetSymbol()
-    if symbol not in NFP_ELEMENTS:
-        raise MoleculeError(f"element {symbol} is not in the NFP featurizer's element list")
-    return (_one_hot(NFP_ELEMENTS.index(symbol), len(NFP_ELEMENTS), "element")
-            + _one_hot(atom.GetDegree(), NFP_MAX_DEGREE + 1, "atom degree")
-            + _one_hot(atom.GetTotalNumHs(), 5, "hydrogen count")
-            + _one_hot(atom.GetImplicitValence(), 6, "implicit valence")
-            + [float(atom.GetIsAromatic()), float(atom.GetFormalCharge())])
-
-
-def bond_type_index(bond) -> int:
-    """0 single, 1 double, 2 triple, 3 aromatic."""
+def _bond_kinds() -> dict:
     Chem = _rdkit()
-    kinds = {Chem.BondType.SINGLE: 0, Chem.BondType.DOUBLE: 1, Chem.BondType.TRIPLE: 2, Chem.BondType.AROMATIC: 3}
+    return {Chem.BondType.SINGLE: 0, Chem.BondType.DOUBLE: 1, Chem.BondType.TRIPLE: 2, Chem.BondType.AROMATIC: 3}
+
+
+def bond_type_index(bond, kinds: dict | None = None) -> int:
+    """0 single, 1 double, 2 triple, 3 aromatic (``kinds``: :func:`_bond_kinds`, passed by loops over bonds)."""
+    kinds = kinds or _bond_kinds()
     if bond.GetBondType() not in kinds:
         raise MoleculeError(f"bond type {bond.GetBondType()} is not single, double, triple or aromatic")
     return kinds[bond.GetBondType()]
 
 
-def nfp_bond_features(bond) -> list[float]:
-    return _one_hot(bond_type_index(bond), 4, "bond type") + [float(bond.GetIsConjugated()),
-                                                               float(bond.IsInRing())]
+def _nfp_rows(mol, kinds: dict) -> tuple[list[tuple], list[tuple]]:
+    """One molecule's integer rows, checked against the featurizer's ranges (else :class:`MoleculeError`):
+    atoms ``(element index, degree, total H, implicit valence, aromatic, formal charge)`` and bonds
+    ``(begin, end, type index, conjugated, in ring)``."""
+    atoms = []
+    for atom in mol.GetAtoms():
+        symbol = atom.GetSymbol()
+        if symbol not in _ELEMENT_INDEX:
+            raise MoleculeError(f"element {symbol} is not in the NFP featurizer's element list")
+        row = (_ELEMENT_INDEX[symbol], atom.GetDegree(), atom.GetTotalNumHs(), atom.GetImplicitValence(),
+               atom.GetIsAromatic(), atom.GetFormalCharge())
+        for value, (what, size) in zip(row[1:4], _NFP_ONE_HOTS):
+            if not 0 <= value < size:
+                raise MoleculeError(f"{what} {value} is outside the featurizer's range 0..{size - 1}")
+        atoms.append(row)
+    if not atoms:
+        raise MoleculeError("the molecule has no atoms")
+    bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx(), bond_type_index(b, kinds), b.GetIsConjugated(), b.IsInRing())
+             for b in mol.GetBonds()]
+    return atoms, bonds
 
 
-def nfp_graph(smiles: str) -> dict[str, Tensor]:
-    """Duvenaud features of one SMILES: ``x`` (atoms, 62), ``edge_index`` (2, 2 x bonds), ``edge_attr`` (.., 6).
+_NFP_ONE_HOTS = (("atom degree", NFP_MAX_DEGREE + 1), ("hydrogen count", 5), ("implicit valence", 6))
 
-    Both directions of every bond are edges. Hydrogens are implicit (counted in the atom features).
+
+def nfp_graphs(mols: Sequence) -> tuple[dict[str, Tensor], list[str]]:
+    """Duvenaud features of many molecules (SMILES or RDKit molecules) at once, as one batched graph.
+
+    Returns ``(fields, errors)``: ``fields`` holds ``x`` (atoms, 62), ``edge_index`` (2, 2 x bonds),
+    ``edge_attr`` (2 x bonds, 6) and ``batch`` (the molecule of each atom, counting only the molecules that
+    featurized), ready for ``torch_geometric.data.Data(**fields)``; ``errors[i]`` is ``""`` or why molecule
+    ``i`` could not be featurized (it is then left out). RDKit is read atom by atom; the one-hot encoding,
+    the index offsets and the tensors are made once for the whole batch, which is where a per-molecule loop
+    spends its time beside RDKit.
+    """
+    kinds = _bond_kinds()
+    atoms, bonds, atom_counts, bond_counts, errors = [], [], [], [], []
+    for item in mols:
+        try:
+            mol_atoms, mol_bonds = _nfp_rows(mol_from_smiles(item), kinds)
+        except MoleculeError as err:
+            errors.append(str(err))
+            continue
+        errors.append("")
+        atoms += mol_atoms
+        bonds += mol_bonds
+        atom_counts.append(len(mol_atoms))
+        bond_counts.append(len(mol_bonds))
+    ints = np.array(atoms, np.int64).reshape(-1, 6)
+    one_hots = [np.eye(size, dtype=np.float32)[ints[:, k]] for k, size in
+                enumerate((len(NFP_ELEMENTS), *(size for _, size in _NFP_ONE_HOTS)))]
+    x = np.concatenate(one_hots + [ints[:, 4:6].astype(np.float32)], axis=1)
+    bond_rows = np.array(bonds, np.int64).reshape(-1, 5)
+    first_atom = np.cumsum(atom_counts, dtype=np.int64) - np.asarray(atom_counts, np.int64)
+    ends = bond_rows[:, :2] + np.repeat(first_atom, bond_counts)[:, None]  # local atom indices -> batch indices
+    edge_index = np.stack([ends, ends[:, ::-1]], axis=1).reshape(-1, 2).T  # (i, j), (j, i) per bond
+    features = np.concatenate([np.eye(4, dtype=np.float32)[bond_rows[:, 2]], bond_rows[:, 3:5].astype(np.float32)],
+                              axis=1)
+    fields = {"x": torch.from_numpy(x), "edge_index": torch.from_numpy(np.ascontiguousarray(edge_index)),
+              "edge_attr": torch.from_numpy(np.repeat(features, 2, axis=0)),
+              "batch": torch.from_numpy(np.repeat(np.arange(len(atom_counts)), atom_counts))}
+    return fields, errors
+
+
+def nfp_graph(smiles) -> dict[str, Tensor]:
+    """Duvenaud features of one SMILES (or an RDKit molecule already parsed): ``x`` (atoms, 62),
+    ``edge_index`` (2, 2 x bonds), ``edge_attr`` (2 x bonds, 6: single, double, triple, aromatic one-hot,
+    conjugated, in ring); :func:`nfp_graphs` of one molecule.
+
+    Both directions of every bond are edges, each bond's two directions next to each other. Hydrogens are
+    implicit (counted in the atom features).
     """
     mol = mol_from_smiles(smiles)
     if mol.GetNumAtoms() == 0:
         raise MoleculeError(f"the SMILES {smiles!r} has no atoms")
-    x = torch.tensor([nfp_atom_features(a) for a in mol.GetAtoms()], dtype=torch.float32)
-    rows, feats = [], []
-    for bond in mol.GetBonds():
-        i, j = bond.GetBeginAtomIdx(), bond.GetEndAtomIdx()
-        f = nfp_bond_features(bond)
-        rows += [(i, j), (j, i)]
-        feats += [f, f]
-    edge_index = torch.tensor(rows, dtype=torch.long).t().reshape(2, -1)
-    edge_attr = torch.tensor(feats, dtype=torch.float32).reshape(-1, NFP_BOND_DIM)
-    return {"x": x, "edge_index": edge_index, "edge_attr": edge_attr}
+    fields, errors = nfp_graphs([mol])
+    if errors[0]:
+        raise MoleculeError(errors[0])
+    del fields["batch"]
+    return fields
 
 
 def morgan_fingerprint(smiles: str, radius: int = 2, n_bits: int = 2048) -> Tensor:
@@ -219,7 +288,8 @@ def _graph_from_mol(mol, pos: np.ndarray) -> MoleculeGraph:
         flags.append(_pack_flags(atom.GetIsAromatic(), hyb, atom.GetTotalNumHs(includeNeighbors=True)))
         z.append(atom.GetAtomicNum())
     bonds = [(b.GetBeginAtomIdx(), b.GetEndAtomIdx()) for b in mol.GetBonds()]
-    types = [bond_type_index(b) for b in mol.GetBonds()]
+    kinds = _bond_kinds()
+    types = [bond_type_index(b, kinds) for b in mol.GetBonds()]
     return MoleculeGraph(np.array(z, np.int8), np.array(flags, np.uint8), np.asarray(pos, np.float32),
                          np.array(bonds, np.int64).reshape(-1, 2), np.array(types, np.uint8))
 
@@ -334,11 +404,39 @@ def graph_from_smiles(smiles: str, seed: int = 0) -> MoleculeGraph:
     if AllChem.EmbedMolecule(mol, params) != 0:
         params.useRandomCoords = True
         if AllChem.EmbedMolecule(mol, params) != 0:
-            raise MoleculeError(f"RDKit could not embed a 3D conformer for {smiles!r}")
+            raise MoleculeError("RDKit could not embed a 3D conformer (ETKDG, then from random coordinates)")
     if AllChem.MMFFHasAllMoleculeParams(mol):
         AllChem.MMFFOptimizeMolecule(mol, maxIters=500)
     pos = mol.GetConformer().GetPositions()
     return _graph_from_mol(mol, pos)
+
+
+# --------------------------------------------------------------------------- quantities that cannot be negative
+
+NON_NEGATIVE_TARGETS = {  # target name (as in zoo.data.qm9.TARGET_NAMES) -> why it is >= 0 by definition
+    "mu": "the dipole moment's magnitude |mu|, the norm of a vector",
+    "alpha": "the isotropic polarizability, the mean eigenvalue of a positive-definite tensor",
+    "r2": "the electronic spatial extent <R^2>, the expectation of a square",
+    "zpve": "the zero-point vibrational energy, a sum of h nu / 2 over the vibrational frequencies",
+    "cv": "the heat capacity at constant volume, positive for any stable system",
+}
+
+
+def clamp_non_negative(values: Tensor, target_names: Sequence[str]) -> Tensor:
+    """``values`` (molecules, targets) with the columns of quantities that cannot be negative
+    (:data:`NON_NEGATIVE_TARGETS`) clamped at 0.
+
+    A regressor's output is unbounded, so a model of the dipole moment can answer -0.11 D for benzene (true
+    value 0). Clamping is the honest fix for weights already trained without a constraint: it only moves a
+    prediction that is impossible to the nearest possible value, so it can only lower the absolute error.
+    Applied to predictions in physical units only, never to the standardised output a loss is computed on.
+    """
+    columns = [i for i, name in enumerate(target_names) if name in NON_NEGATIVE_TARGETS]
+    if not columns:
+        return values
+    values = values.clone()
+    values[..., columns] = values[..., columns].clamp_min(0.0)
+    return values
 
 
 # ------------------------------------------------------------------------------------- the compact store

@@ -27,7 +27,7 @@ import torch
 from torch import Tensor, nn
 from torch_geometric.nn.aggr import Set2Set
 
-from zoo.chem import MPNN_ATOM_DIM, MPNN_BOND_DIM
+from zoo.chem import MPNN_ATOM_DIM, MPNN_BOND_DIM, clamp_non_negative
 from zoo.nn.edge_network_conv import EdgeNetworkConv
 from zoo.registry import register_model
 
@@ -123,8 +123,19 @@ class MPNN(nn.Module):
         return self.head(self.readout(h, batch, dim_size=int(batch.max()) + 1 if batch.numel() else 0))
 
     def forward(self, data) -> Tensor:
-        """Predictions in physical units for a PyG ``Batch`` of molecules (x, pos, edge_index, edge_attr)."""
-        return self.forward_standardised(data) * self.target_std + self.target_mean
+        """Predictions in physical units for a PyG ``Batch`` of molecules (x, pos, edge_index, edge_attr);
+        a quantity that cannot be negative (the dipole moment's magnitude) is clamped at 0
+        (:func:`zoo.chem.clamp_non_negative`)."""
+        return clamp_non_negative(self.forward_standardised(data) * self.target_std + self.target_mean,
+                                  self.target_names)
+
+    @staticmethod
+    def featurize(smiles, seed: int = 0) -> dict:
+        """The fields of one molecule's graph (a SMILES or an RDKit molecule) with an RDKit conformer, for
+        ``torch_geometric.data.Data(**fields)``: what :meth:`predict_smiles` builds for each molecule."""
+        from zoo.chem import graph_from_smiles, graph_to_data
+
+        return graph_to_data(graph_from_smiles(smiles, seed=seed)).to_dict()
 
     @torch.no_grad()
     def predict_smiles(self, smiles: list[str], seed: int = 0) -> Tensor:

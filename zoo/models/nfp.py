@@ -118,6 +118,14 @@ class NeuralFingerprint(_StandardisedOutput):
 
         return nfp_graph(smiles)
 
+    @staticmethod
+    def featurize_batch(molecules) -> tuple[dict, list[str]]:
+        """:meth:`featurize` of many SMILES or RDKit molecules as one batched graph, and per molecule ``""`` or
+        why it could not be featurized (``zoo.chem.nfp_graphs``; used by ``zoo.predict``)."""
+        from zoo.chem import nfp_graphs
+
+        return nfp_graphs(molecules)
+
 
 @register_model("ecfp_mlp")
 class ECFPMLP(_StandardisedOutput):
