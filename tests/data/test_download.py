@@ -321,9 +321,9 @@ def test_celeba_subset_installs_from_a_zip_and_refuses_other_images(tmp_path, da
     assert leftovers(root) == []  # the staging folder and the folders it needed are gone
     monkeypatch.setattr(celeba_subset, "SUBSET_SHA256", celeba_subset.subset_sha256(
         {n: hashlib.sha256((source / n).read_bytes()).hexdigest() for n in names}))
-    assert catalog.get("celeba", root, source=archive) == [root / "celeba" / "img_align_celeba"]
-    assert sorted(p.name for p in (root / "celeba" / "img_align_celeba").iterdir()) == names
+    assert catalog.get("celeba", root, source=archive) == [root / "celeba" / "img_align_celeba" / n for n in names]
     assert (root / "celeba" / "identity_CelebA.txt").read_text() == listing.read_text()
+    assert len(catalog.get("celeba", root)) == 20  # present: kept, no instructions
 
 
 def test_celeba_pin_and_list_match_the_reference_subset(data_root):

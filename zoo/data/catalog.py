@@ -148,7 +148,8 @@ def find(name: str) -> Dataset:
 
 
 def get(name: str, root: str | os.PathLike | None = None, source: str | os.PathLike | None = None) -> list[Path]:
-    """Fetch, verify and place every missing file of dataset ``name`` under the data root; return its files.
+    """Fetch, verify and place every missing file of dataset ``name`` under the data root; return its files
+    (CelebA: the images in its folder).
 
     CelebA has no source a program can fetch: without ``source`` (the user's ``img_align_celeba.zip`` or
     folder) it raises :class:`ManualDownloadError` with the instructions."""
@@ -156,9 +157,12 @@ def get(name: str, root: str | os.PathLike | None = None, source: str | os.PathL
     if not dataset.remotes:
         from zoo.data import celeba_subset
 
-        if source is None:
+        folder = base / dataset.manual_target
+        if source is None and not (folder.is_dir() and any(folder.iterdir())):
             raise ManualDownloadError(celeba_subset.instructions(base))
-        return [celeba_subset.install(Path(source), base)]
+        if source is not None:
+            celeba_subset.install(Path(source), base)
+        return sorted(p for p in folder.iterdir() if p.is_file())  # present ones are kept, as for every dataset
     if source is not None:
         raise ValueError(f"--from is for datasets without a download source (celeba); {name} downloads itself")
     for remote in dataset.remotes:
