@@ -11,6 +11,7 @@ import json
 import sys
 import textwrap
 from collections.abc import Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from zoo.data.root import DataNotFoundError
@@ -82,7 +83,14 @@ def cmd_eval(args: argparse.Namespace) -> None:
     from zoo.registry import get_pretrained_cfg
 
     cfg = get_pretrained_cfg(args.id)
-    results = evaluate(args.id, root=args.data_root)
+    only = None
+    if args.only:
+        only = {name.strip() for name in args.only.split(",") if name.strip()}
+        unknown = sorted(only - {m.name for m in cfg.metrics})
+        if unknown:
+            raise ValueError(f"{args.id}'s card has no metric {', '.join(unknown)}; it has "
+                             f"{', '.join(m.name for m in cfg.metrics)}")
+    results = evaluate(args.id, root=args.data_root, only=only)
     print(f"{args.id}: recomputed on {cfg.dataset} ({cfg.split})")
     print(f"{'metric':28s} {'now':>12s} {'card':>12s} {'paper':>12s}")
     for m in cfg.metrics:
@@ -151,26 +159,91 @@ def _stream_lines(model, batches, out: str | None) -> None:
 
 
 def cmd_predict(args: argparse.Namespace) -> None:
+    """Stream the molecules (``--smiles`` or ``--input``) through :class:`zoo.predict.SmilesPredictor` in batches;
+    write a CSV (``--output``, atomically) or one line per molecule. Inputs are checked before the model loads."""
+    import time
+
     from zoo.hub import load
-    from zoo.models.domain import predict_each
+    from zoo.molecule_files import Row, open_table
+    from zoo.predict import SmilesPredictor
     from zoo.registry import get_pretrained_cfg
 
     cfg = get_pretrained_cfg(args.id)
-    model = load(args.id)
-    if not hasattr(model, "predict_smiles"):
-        raise ValueError(f"{args.id} does not predict from SMILES; `zoo info {args.id}` describes its inputs")
-    names = cfg.extra.get("target_names", ["prediction"])
-    units = cfg.extra.get("units", [""] * len(names))
-    failed = 0
-    for result in predict_each(model, args.smiles, cfg):
-        if result.error:
-            failed += 1
-            print(f"{result.smiles}\terror: {result.error}")
-            continue
-        shown = ", ".join(f"{n} = {v:.4g} {u}".rstrip() for n, v, u in zip(names, result.values, units))
-        print(f"{result.smiles}\t{shown}" + "".join(f"\twarning: {w}" for w in result.warnings))
-    if failed == len(args.smiles):
-        raise ValueError(f"none of the {failed} SMILES could be predicted (see the lines above)")
+    if args.smiles_column is not None and args.input is None:
+        raise ValueError("--smiles-column names the SMILES column of an --input CSV; with --smiles there is none")
+    table = open_table(args.input, args.smiles_column) if args.input else None
+    output = Path(args.output) if args.output else None
+    if output is not None and output.is_dir():
+        raise IsADirectoryError(21, "Is a directory", str(output))
+    if output is not None and table is not None and output.resolve() == table.path.resolve():
+        raise ValueError(f"--output {output} is the input file; write the predictions to another file")
+    total = table.count() if table else len(args.smiles)
+    if total == 0:
+        raise ValueError(f"{table.path} holds no molecules")
+    predictor = SmilesPredictor(load(args.id), cfg, args.batch_size)
+    columns = (table.columns if table else ["smiles"]) + predictor.columns + ["error", "warning"]
+    if output is not None and len(set(columns)) < len(columns):
+        clash = sorted({c for c in columns if columns.count(c) > 1})
+        raise ValueError(f"the input already has the column(s) {', '.join(map(repr, clash))} that the output "
+                         "adds; rename them in the input")
+    rows = table.rows() if table else (Row([s], s) for s in args.smiles)
+    if table is not None and not sys.stderr.isatty():  # a log gets one line per stage, no progress bar
+        print(f"zoo predict: {total} molecules from {table.path} with {args.id}", file=sys.stderr)
+    start = time.perf_counter()
+    with _prediction_sink(output, columns, predictor) as write:
+        counts = _predict_rows(predictor, rows, total, write)
+        if counts["predicted"] == 0:
+            raise ValueError(f"none of the {total} SMILES could be predicted ({counts['first_error']})")
+    rate = total / max(time.perf_counter() - start, 1e-9)
+    failed = total - counts["predicted"]
+    summary = (f"{counts['predicted']} of {total} molecules predicted, {failed} error{'s' * (failed != 1)}, "
+               f"{counts['warned']} with warnings ({rate:.0f} molecules/s)")
+    if output is not None:
+        print(f"wrote {output}: {summary}")
+    elif table is not None:
+        print(f"zoo predict: {summary}", file=sys.stderr)
+
+
+def _predict_rows(predictor, rows, total: int, write) -> dict:
+    """Predict ``rows`` a batch at a time, hand each (row, result) to ``write``; a progress bar on a terminal."""
+    from itertools import islice
+
+    from tqdm import tqdm
+
+    from zoo.predict import Prediction
+
+    counts = {"predicted": 0, "warned": 0, "first_error": ""}
+    with tqdm(total=total, unit="mol", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
+        while batch := list(islice(rows, predictor.batch_size)):
+            readable = [r for r in batch if not r.problem]
+            predicted = iter(predictor.predict([r.smiles for r in readable]))
+            for row in batch:
+                result = Prediction(row.smiles, error=row.problem) if row.problem else next(predicted)
+                counts["predicted"] += not result.error
+                counts["warned"] += bool(result.warnings)
+                counts["first_error"] = counts["first_error"] or (result.error and f"{row.smiles!r}: {result.error}")
+                write(row, result)
+            bar.update(len(batch))
+    return counts
+
+
+@contextmanager
+def _prediction_sink(output: Path | None, columns: list[str], predictor):
+    """``write(row, result)``: a CSV row (input columns, targets, error, warning) into a temporary sibling of
+    ``output`` that replaces it only when every molecule is written; without ``output``, a line on stdout."""
+    import csv
+
+    from zoo.io import atomic_path
+    from zoo.predict import csv_cells, text_line
+
+    if output is None:
+        yield lambda row, result: print(text_line(result, predictor.target_names, predictor.units))
+        return
+    targets = len(predictor.columns)
+    with atomic_path(output) as tmp, open(tmp, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(columns)
+        yield lambda row, result: writer.writerow(row.fields + csv_cells(result, targets))
 
 
 def cmd_train(args: argparse.Namespace, extra: list[str]) -> None:
@@ -249,8 +322,8 @@ def cmd_cards(args: argparse.Namespace) -> None:
 PREDICT_EPILOG = """\
 examples:
   zoo predict nfp-esol --smiles CCO c1ccccc1
-  zoo predict nfp-esol --input molecules.csv --output predictions.csv
-  zoo predict mpnn-qm9-mu --input library.smi --output mu.csv --batch-size 256
+  zoo predict nfp-esol --input docs/examples/molecules.csv --output predictions.csv
+  zoo predict mpnn-qm9-mu --input docs/examples/molecules.smi --output mu.csv --batch-size 256
 
 A SMILES holding whitespace, control or non-ASCII characters is refused with an error for that molecule (RDKit
 would read only its first word). A magnitude (the dipole moment mu) is never negative: its prediction is
@@ -338,6 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.add_argument("--data-root", "--data.root", dest="data_root", default=None)
     p.add_argument("--json", action="store_true", help="also print the results as JSON")
+    p.add_argument("--only", metavar="NAMES", help="recompute only these metrics (comma-separated card names, "
+                   "e.g. fid_quick,kid_quick: a GAN's quick check instead of its 10,000-sample FID)")
     p.set_defaults(fn=cmd_eval)
 
     p = sub.add_parser("sample", help="sample from a generative model")
@@ -353,9 +428,24 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead of --n samples, --n frames along the latent path from --seed to SEED")
     p.set_defaults(fn=cmd_sample)
 
-    p = sub.add_parser("predict", help="predict molecular properties from SMILES")
+    p = sub.add_parser(
+        "predict", help="predict molecular properties from SMILES (arguments, or a CSV/.smi file to a CSV)",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=PREDICT_EPILOG,
+        description="Predict every molecule in batches: one result per molecule (an error for one that cannot be "
+                    "predicted, warnings when it lies outside the training data), never a failed run.")
     p.add_argument("id")
-    p.add_argument("--smiles", nargs="+", required=True)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--smiles", nargs="+", help="SMILES strings (quote each one)")
+    source.add_argument("--input", default=None, metavar="FILE",
+                        help="a .csv/.tsv with a SMILES column (its columns are kept) or a .smi file (SMILES, then "
+                             "an optional name, per line); .gz too")
+    p.add_argument("--smiles-column", default=None, metavar="NAME",
+                   help="the SMILES column of the --input CSV (default: the column named smiles, in any case)")
+    p.add_argument("--output", default=None, metavar="FILE.csv",
+                   help="write a CSV: the input columns, one column per target (name and unit), error, warning; "
+                        "it appears only when complete (default: one line per molecule on stdout)")
+    p.add_argument("--batch-size", type=positive_int, default=1000, metavar="N",
+                   help="molecules per forward pass (default 1000)")
     p.set_defaults(fn=cmd_predict)
 
     p = sub.add_parser(
