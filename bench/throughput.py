@@ -225,7 +225,7 @@ BENCH_OVERRIDES = ["--trainer.enable_checkpointing=false", "--trainer.limit_val_
 
 # The clock of the timed windows. On a GPU: wall time (the host waits for the device). On a CPU with one
 # thread: the process's CPU time, which other jobs on a shared machine do not inflate, so the zoo/plain ratio
-# measures work done rather than who else was running (the same reasoning as zoo.callbacks.CPUTimeBudget).
+# measures work done rather than who else was running (the same reasoning as zoo.callbacks.CPUTimeLimit).
 CLOCK = time.perf_counter
 
 

@@ -128,7 +128,7 @@ class CPUTimeLimit(Callback):
 
     @property
     def state_key(self) -> str:
-        return "CPUTimeBudget"  # the class's earlier name: checkpoints of earlier runs keep their count
+        return "CPUTimeBudget"  # the key the count has in run checkpoints (resumed runs and bench/aae read it)
 
     def on_train_start(self, trainer: Trainer, pl_module: LightningModule) -> None:
         self._last = time.process_time()
@@ -147,9 +147,6 @@ class CPUTimeLimit(Callback):
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         self.used_seconds = float(state_dict.get("used_seconds", 0.0))
-
-
-CPUTimeBudget = CPUTimeLimit  # the earlier name, kept for code that imports it
 
 
 class CompileModules(Callback):

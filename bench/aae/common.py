@@ -78,7 +78,7 @@ def epochs_done(state: dict) -> int:
 
 def clocks_of(state: dict) -> dict:
     """Wall seconds of training (Lightning's ``Timer``, present when the recipe sets ``max_time``) and CPU seconds
-    (:class:`zoo.callbacks.CPUTimeBudget`) kept in a checkpoint, as far as it has them."""
+    (:class:`zoo.callbacks.CPUTimeLimit`, under its state key) kept in a checkpoint, as far as it has them."""
     callbacks = state.get("callbacks") or {}
     out = {}
     if "Timer" in callbacks:
@@ -93,8 +93,7 @@ def budget_of(recipe: str) -> str:
     config = yaml.safe_load(Path(recipe).read_text())
     trainer = config.get("trainer") or {}
     for callback in trainer.get("callbacks") or []:
-        # zoo.callbacks.CPUTimeLimit, or CPUTimeBudget, its earlier name that the AAE recipes still use
-        if callback.get("class_path", "").rpartition(".")[2] in ("CPUTimeLimit", "CPUTimeBudget"):
+        if callback.get("class_path", "") == "zoo.callbacks.CPUTimeLimit":
             return f"{callback['init_args']['minutes']:g} CPU-minute budget"
     clock = None
     if trainer.get("max_time"):

@@ -1,7 +1,7 @@
 """AAE on MACCS fingerprints of MOSES molecules, beside the failure it fixes (a plain GAN on the same bits).
 
 Trains ``recipes/aae/fingerprints.yaml`` and ``recipes/aae/fingerprints-gan.yaml`` (3 minutes of CPU time each,
-zoo.callbacks.CPUTimeBudget), then measures on 10,000 samples (seed 0) of each: fraction of distinct bit vectors,
+zoo.callbacks.CPUTimeLimit), then measures on 10,000 samples (seed 0) of each: fraction of distinct bit vectors,
 novelty (distinct vectors not in the 55k training fingerprints), mean nearest-neighbour Tanimoto to the 10k test
 fingerprints; for the AAE also bit-level reconstruction of the test fingerprints; for the GAN how far its outputs
 are from binary. Real training fingerprints scored the same way give the reference. Exports ``aae-fingerprints``

@@ -30,7 +30,7 @@ import torch
 
 from zoo.data.images import load_mnist_images, to_unit_range
 from zoo.image_grid import save_grid
-from zoo.systems.gan import GAN
+from zoo.systems.gan import MinimaxGAN
 
 RESULTS = Path(__file__).resolve().parent / "results"
 SAMPLES = 16  # images per variant in the samples figure
@@ -48,10 +48,10 @@ VARIANTS: dict[str, dict] = {
 }
 
 
-def build(options: dict) -> GAN:
+def build(options: dict) -> MinimaxGAN:
     args = {"model_args": {"image_size": 28, "channels": 1, "latent_dim": 100, "base_width": 32},
             "discriminator_args": {"base_width": 64, "norm": "batch"}}
-    return GAN(**{**args, **options})
+    return MinimaxGAN(**{**args, **options})
 
 
 def grad_norm(params) -> float:

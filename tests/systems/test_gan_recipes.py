@@ -29,7 +29,7 @@ def test_debug_recipe_trains_exports_and_samples(data_root, tmp_path, monkeypatc
 
     meta = {"id": "nsgan-debug", "method": "GAN (non-saturating)", "paper": "Goodfellow et al. 2014",
             "task": "image-generation", "dataset": "MNIST (256 images)", "split": "train",
-            "reproduce": {"recipe": "recipes/gan/debug.yaml"}, "evaluator": "gan_fid"}
+            "reproduce": {"recipe": "recipes/gan/debug.yaml"}, "evaluator": "gan-fid"}
     export_checkpoint(ckpt, meta)
     model = zoo.load("nsgan-debug")
     assert model.sample(4, seed=0).shape == (4, 1, 28, 28)

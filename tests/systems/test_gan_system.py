@@ -4,18 +4,8 @@ import torch
 from lightning.pytorch.callbacks import ModelCheckpoint
 from torch.utils.data import DataLoader
 
-from zoo.callbacks import NonFiniteLossGuard
-from zoo.systems.gan import (
-    GAN,
-    LSGAN,
-    NSGAN,
-    WGAN,
-    WGANGP,
-    GANSystem,
-    HingeGAN,
-    MinimaxGAN,
-    NonFiniteLossError,
-)
+from zoo.callbacks import NonFiniteLossError, NonFiniteLossGuard
+from zoo.systems.gan import LSGAN, NSGAN, WGAN, WGANGP, GANSystem, HingeGAN, MinimaxGAN
 
 TINY = {"model_args": {"image_size": 28, "channels": 1, "latent_dim": 8, "base_width": 4},
         "discriminator_args": {"base_width": 4}}
@@ -35,7 +25,7 @@ def fit(system, batches, tmp_path, ckpt_path=None, **trainer_args):
     return trainer
 
 
-@pytest.mark.parametrize("cls", [GAN, NSGAN, LSGAN, HingeGAN, WGAN, WGANGP])
+@pytest.mark.parametrize("cls", [MinimaxGAN, NSGAN, LSGAN, HingeGAN, WGAN, WGANGP])
 def test_two_step_smoke_run_counts_every_optimizer_step(cls, tmp_path):
     system = cls(**{**TINY, "discriminator_steps": 1})
     before = [p.detach().clone() for p in system.net.parameters()]
@@ -52,11 +42,10 @@ def test_paper_defaults_of_the_named_systems():
     assert (gp.hparams.discriminator_steps, gp.hparams.gp_weight, tuple(gp.hparams.betas),
             gp.hparams.generator_lr) == (5, 10.0, (0.0, 0.9), 1e-4)
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in gp.discriminator.modules())
-    assert GAN(**TINY).hparams.loss == "minimax" and NSGAN(**TINY).hparams.loss == "non_saturating"
+    assert MinimaxGAN(**TINY).hparams.loss == "minimax" and NSGAN(**TINY).hparams.loss == "non_saturating"
 
 
 def test_the_named_systems_are_siblings_that_differ_only_in_loss_and_defaults():
-    assert GAN is MinimaxGAN  # the paper's name still imports
     for cls in (MinimaxGAN, NSGAN, LSGAN, HingeGAN, WGAN, WGANGP):
         assert cls.__bases__ == (GANSystem,)
     assert {cls(**TINY).hparams.loss for cls in (MinimaxGAN, NSGAN, LSGAN, HingeGAN)} == \
@@ -129,20 +118,20 @@ def test_unknown_loss_and_bad_settings():
 
 def test_instance_noise_is_off_by_default_and_anneals_linearly():
     images = torch.zeros(256, 1, 28, 28)
-    assert GAN(**TINY).perturb(images) is images
-    system = GAN(**TINY, instance_noise=0.5, instance_noise_anneal_steps=100)
+    assert MinimaxGAN(**TINY).perturb(images) is images
+    system = MinimaxGAN(**TINY, instance_noise=0.5, instance_noise_anneal_steps=100)
     assert system.perturb(images).std().item() == pytest.approx(0.5, rel=0.05)
     system.generator_updates = 50
     assert system.instance_noise_std() == pytest.approx(0.25)
     system.generator_updates = 150
     assert system.instance_noise_std() == 0.0 and system.perturb(images) is images
-    assert GAN(**TINY, instance_noise=0.5).instance_noise_std() == 0.5  # no annealing: constant
+    assert MinimaxGAN(**TINY, instance_noise=0.5).instance_noise_std() == 0.5  # no annealing: constant
     with pytest.raises(ValueError, match="instance_noise"):
-        GAN(**TINY, instance_noise=-0.1)
+        MinimaxGAN(**TINY, instance_noise=-0.1)
 
 
 def test_the_discriminator_sees_noisy_real_and_fake_images(tmp_path):
-    system = GAN(**TINY, instance_noise=0.5)
+    system = MinimaxGAN(**TINY, instance_noise=0.5)
     seen = []
     system.discriminator.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach().clone()))
     zeros = DataLoader(torch.zeros(4, 1, 28, 28), batch_size=4)
@@ -153,37 +142,26 @@ def test_the_discriminator_sees_noisy_real_and_fake_images(tmp_path):
     assert all(x.abs().max() > 1 for x in seen[1:])  # fakes lie in [-1, 1]; only the noise leaves that range
 
 
-def test_wgan_gp_defaults_the_discriminator_to_layer_norm_under_either_name():
+def test_wgan_gp_defaults_the_discriminator_to_layer_norm():
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in WGANGP(**TINY).discriminator.modules())
-    old = {**{k: v for k, v in TINY.items() if k != "discriminator_args"}, "critic_args": {"base_width": 4}}
-    with pytest.warns(FutureWarning):
-        assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in WGANGP(**old).discriminator.modules())
     assert any(isinstance(m, torch.nn.BatchNorm2d) for m in WGAN(**TINY).discriminator.modules())
     with pytest.raises(ValueError, match="BatchNorm"):  # the base has no such default
         GANSystem(loss="wasserstein", gp_weight=10.0, **TINY)
 
 
-def test_a_checkpoint_written_under_the_earlier_names_loads_and_resumes(tmp_path):
-    """Runs from before the rename saved lr_g/critic_args/... and the discriminator as critic.*; both still load."""
+def test_the_constructor_shows_its_options_and_refuses_unknown_ones():
+    """GANSystem's signature is its options: a misspelt one is a TypeError naming it."""
+    import inspect
+
+    assert "discriminator_args" in inspect.signature(GANSystem.__init__).parameters
+    with pytest.raises(TypeError, match="critic_args"):
+        NSGAN(**TINY, critic_args={"base_width": 4})
+
+
+def test_a_checkpoint_resumes_with_its_step_counters(tmp_path):
     system = WGAN(**TINY)
     ckpt = ModelCheckpoint(dirpath=tmp_path / "checkpoints", save_last=True, save_top_k=0)
     fit(system, 5, tmp_path, enable_checkpointing=True, callbacks=[ckpt])
-    state = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
-    renamed = {v: k for k, v in GANSystem.RENAMED_HPARAMS.items()}
-    state["hyper_parameters"] = {renamed.get(k, k): v for k, v in state["hyper_parameters"].items()}
-    state["hyper_parameters"].update(sample_every_n_epochs=1, fid_every_n_epochs=0, num_sample_images=64)
-    state["state_dict"] = {k.replace("discriminator.", "critic.", 1): v for k, v in state["state_dict"].items()}
-    old = tmp_path / "old.ckpt"
-    torch.save(state, old)
-    assert "lr_g" in state["hyper_parameters"] and any(k.startswith("critic.") for k in state["state_dict"])
-
-    with pytest.warns(FutureWarning, match="'lr_g' is now called 'generator_lr'"):
-        loaded = WGAN.load_from_checkpoint(old, weights_only=True)
-    assert loaded.hparams.generator_lr == 5e-5 and loaded.hparams.discriminator_args == {"base_width": 4}
-    assert "lr_g" not in loaded.hparams and "sample_every_n_epochs" not in loaded.hparams
-    for name, value in system.discriminator.state_dict().items():
-        torch.testing.assert_close(loaded.discriminator.state_dict()[name], value)
-    assert loaded.critic is loaded.discriminator  # scripts that read system.critic keep working
     resumed = WGAN(**TINY)
-    trainer = fit(resumed, 5, tmp_path, max_epochs=2, ckpt_path=str(old))
+    trainer = fit(resumed, 5, tmp_path, max_epochs=2, ckpt_path=str(tmp_path / "checkpoints" / "last.ckpt"))
     assert (resumed.discriminator_updates, resumed.generator_updates, trainer.global_step) == (10, 2, 12)

@@ -14,8 +14,7 @@ The named systems are siblings: each is :class:`GANSystem` with one paper's loss
 =================  ==================  =====  ======================  ==================================
 class              loss                steps  optimiser               extra
 =================  ==================  =====  ======================  ==================================
-``MinimaxGAN``     minimax             1      Adam 2e-4 (0.5, 0.999)  DCGAN optimiser (Radford et al.);
-                                                                      also importable as ``GAN``
+``MinimaxGAN``     minimax             1      Adam 2e-4 (0.5, 0.999)  DCGAN optimiser (Radford et al.)
 ``NSGAN``          non_saturating      1      Adam 2e-4 (0.5, 0.999)
 ``LSGAN``          least_squares       1      Adam 2e-4 (0.5, 0.999)
 ``HingeGAN``       hinge               1      Adam 2e-4 (0.5, 0.999)
@@ -31,8 +30,7 @@ Runs are therefore limited by ``max_epochs`` or ``max_time``; the logged ``train
 
 Around the training step, not in it: sample grids and periodic FID are :class:`zoo.callbacks.SampleGrid` and
 :class:`zoo.callbacks.PeriodicFID` in a recipe's ``trainer.callbacks``; a non-finite loss is stopped by
-:class:`zoo.callbacks.NonFiniteLossGuard`, which ``zoo train`` adds to every run. Options under their earlier
-names (``lr_g``, ``critic_args``, ``n_critic``, ...) are still accepted (:mod:`zoo.systems.renamed`).
+:class:`zoo.callbacks.NonFiniteLossGuard`, which ``zoo train`` adds to every run.
 """
 
 from __future__ import annotations
@@ -43,17 +41,17 @@ import lightning.pytorch as pl
 import torch
 from torch import Tensor
 
-from zoo.callbacks import NonFiniteLossError
 from zoo.data.bundles import check_steps_per_execution
 from zoo.hub import load_state_into
 from zoo.losses import get_loss, gradient_penalty
 from zoo.registry import create_model
 from zoo.systems.executions import batches_to_step
 from zoo.systems.optim import adam
-from zoo.systems.renamed import upgrade_init_args
 from zoo.systems.step_logs import log_when_due, logging_due
 
-__all__ = ["GAN", "LSGAN", "NSGAN", "WGAN", "WGANGP", "GANSystem", "HingeGAN", "MinimaxGAN", "NonFiniteLossError"]
+BATCH_NORMS = (torch.nn.BatchNorm1d, torch.nn.BatchNorm2d, torch.nn.BatchNorm3d, torch.nn.SyncBatchNorm)
+
+__all__ = ["LSGAN", "NSGAN", "WGAN", "WGANGP", "GANSystem", "HingeGAN", "MinimaxGAN"]
 
 
 class GANSystem(pl.LightningModule):
@@ -85,17 +83,6 @@ class GANSystem(pl.LightningModule):
         GPU, where that cost is a large part of a step).
     """
 
-    # earlier names, still accepted (zoo.systems.renamed): the GAN papers' critic/lr_g beside the AAE's names
-    RENAMED_HPARAMS: ClassVar[dict[str, str]] = {
-        "critic_architecture": "discriminator_architecture", "critic_args": "discriminator_args",
-        "n_critic": "discriminator_steps", "lr_g": "generator_lr", "lr_d": "discriminator_lr",
-        "pretrain_critic_steps": "pretrain_discriminator_steps"}
-    MOVED_TO_CALLBACKS: ClassVar[dict[str, tuple[str, str]]] = {
-        "sample_every_n_epochs": ("zoo.callbacks.SampleGrid", "every_n_epochs"),
-        "num_sample_images": ("zoo.callbacks.SampleGrid", "num_images"),
-        "fid_every_n_epochs": ("zoo.callbacks.PeriodicFID", "every_n_epochs"),
-        "fid_num_samples": ("zoo.callbacks.PeriodicFID", "num_generated"),
-        "fid_num_real": ("zoo.callbacks.PeriodicFID", "num_real")}
     DISCRIMINATOR_DEFAULTS: ClassVar[dict[str, Any]] = {}  # a paper's discriminator, under discriminator_args
 
     def __init__(self, loss: str, architecture: str = "dcgan_generator", model_args: dict[str, Any] | None = None,
@@ -104,11 +91,9 @@ class GANSystem(pl.LightningModule):
                  optimizer: str = "adam", generator_lr: float = 2e-4, discriminator_lr: float = 2e-4,
                  betas: tuple[float, float] = (0.5, 0.999), clip_value: float | None = None, gp_weight: float = 0.0,
                  pretrain_discriminator_steps: int = 0, instance_noise: float = 0.0,
-                 instance_noise_anneal_steps: int = 0, init_from: str | None = None, steps_per_execution: int = 1,
-                 **earlier_names: Any):
-        args = {k: v for k, v in locals().items() if k not in ("self", "__class__", "earlier_names")}
+                 instance_noise_anneal_steps: int = 0, init_from: str | None = None, steps_per_execution: int = 1):
         super().__init__()
-        self.save_hyperparameters(upgrade_init_args(type(self), args, earlier_names))
+        self.save_hyperparameters()
         hp = self.hparams
         self.automatic_optimization = False
         self.steps_per_execution = check_steps_per_execution(hp.steps_per_execution)
@@ -124,8 +109,7 @@ class GANSystem(pl.LightningModule):
         shape = {"image_size": getattr(self.net, "image_size", 64), "channels": getattr(self.net, "channels", 3)}
         self.discriminator = create_model(hp.discriminator_architecture,
                                           **{**shape, **self.DISCRIMINATOR_DEFAULTS, **(hp.discriminator_args or {})})
-        if hp.gp_weight and any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
-                                for m in self.discriminator.modules()):
+        if hp.gp_weight and any(isinstance(m, BATCH_NORMS) for m in self.discriminator.modules()):
             raise ValueError("the gradient penalty is per sample, so the discriminator must not use BatchNorm "
                              "(Gulrajani et al. 2017, sec. 4): set discriminator_args.norm to 'layer' or 'none'")
         if hp.init_from:
@@ -222,16 +206,6 @@ class GANSystem(pl.LightningModule):
         steps = checkpoint.get("gan_steps", {})
         self.generator_updates = steps.get("generator", 0)
         self.discriminator_updates = steps.get("critic", 0)
-        # checkpoints written before the rename hold the discriminator as "critic.*" (Lightning loads the
-        # state dict after this hook, in load_from_checkpoint and when resuming)
-        state = checkpoint.get("state_dict", {})
-        for key in [k for k in state if k.startswith("critic.")]:
-            state["discriminator." + key[len("critic."):]] = state.pop(key)
-
-    @property
-    def critic(self) -> torch.nn.Module:
-        """The discriminator, under its earlier name (kept for scripts that read ``system.critic``)."""
-        return self.discriminator
 
 
 class MinimaxGAN(GANSystem):
@@ -239,9 +213,6 @@ class MinimaxGAN(GANSystem):
 
     def __init__(self, loss: str = "minimax", **kwargs: Any):
         super().__init__(loss=loss, **kwargs)
-
-
-GAN = MinimaxGAN  # the paper's own name, as recipes and Lightning checkpoints of earlier runs spell it
 
 
 class NSGAN(GANSystem):
