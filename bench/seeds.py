@@ -103,7 +103,7 @@ def print_outputs(runs: Sequence[SeedRun], results: Path | None, exported: str |
 
 def save_json(path: Path, obj) -> Path:
     """Write ``obj`` as indented JSON through a temporary file, so a crash never leaves half a file."""
-    from zoo.hub import write_text_atomic
+    from zoo.io import write_text_atomic
 
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, json.dumps(obj, indent=2, default=str) + "\n")

@@ -7,11 +7,10 @@ from zoo.hub import (
     CONFIG_NAME,
     WEIGHTS_NAME,
     CheckpointError,
-    atomic_folder,
     load_folder,
     save_pretrained,
-    sha256_file,
 )
+from zoo.io import atomic_folder, sha256_file
 from zoo.registry import create_model
 
 ARGS = {"in_channels": 5, "out_channels": 3, "hidden_channels": 4}

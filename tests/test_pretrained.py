@@ -8,7 +8,8 @@ import torch
 
 import zoo
 from zoo.cards import render_card
-from zoo.hub import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, checkpoints_dir, sha256_file
+from zoo.hub import CARD_NAME, CONFIG_NAME, WEIGHTS_NAME, checkpoints_dir
+from zoo.io import sha256_file
 from zoo.registry import get_pretrained_cfg, list_models
 
 IDS = list_models()

@@ -41,14 +41,11 @@ __all__ = [
     "CONFIG_NAME",
     "WEIGHTS_NAME",
     "CheckpointError",
-    "atomic_folder",
     "checkpoints_dir",
     "load",
     "load_folder",
     "save_pretrained",
-    "sha256_file",
-    "write_text_atomic",
-]  # the last three: zoo.io's
+]
 
 CONFIG_NAME = "config.json"
 WEIGHTS_NAME = "model.safetensors"

@@ -24,10 +24,9 @@ from zoo.hub import (
     checkpoints_dir,
     load_folder,
     recover_interrupted,
-    write_text_atomic,
 )
 from zoo.hub_client import session_with_timeouts
-from zoo.io import first_line, validate_id
+from zoo.io import first_line, validate_id, write_text_atomic
 from zoo.registry import get_pretrained_cfg, pretrained_dir
 
 # What a checkpoint folder may hold: the Hub layout plus the card's figures and metrics table.

@@ -22,7 +22,7 @@ import torch
 from bench.card_fields import card_text
 from bench.gan.shipping import build_meta, dump, epochs_seen, measure, recipe_batch_size
 from zoo.export import load_trained_net
-from zoo.hub import sha256_file
+from zoo.io import sha256_file
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MODEL_ID = "gan-mnist"
