@@ -10,15 +10,14 @@ printed in microseconds per step:
 - ``plain``: ``loss.backward(); opt.step()`` over the same DataLoader;
 - ``lightning``: a plain ``LightningModule`` through :func:`zoo.training.fit` (the ``zoo train`` path, with its
   non-finite guard; no logger, checkpoint, progress bar or summary);
-- ``lean``: the same with :class:`zoo.systems.lean.LeanSteps`;
 - ``self.log``: ``lightning`` plus ``self.log("train/loss", loss)`` at every step (``log_every_n_steps=1``);
 - ``log_when_due``: ``lightning`` plus :func:`zoo.systems.step_logs.log_when_due` at every step;
-- ``4 per execution``: ``lean`` with :class:`zoo.systems.executions.StepsPerExecution` taking 4 optimiser steps per
+- ``4 per execution``: ``lightning`` with :class:`zoo.systems.executions.StepsPerExecution` taking 4 optimiser steps per
   Lightning step (``steps_per_execution=4``), timed per optimiser step.
 
-The differences are Lightning's per-step dispatch, what :class:`~zoo.systems.lean.LeanSteps` saves of it, and the
-cost of one logged value through ``self.log`` and through the zoo's direct path, and how much of the loop's cost
-is left when it is paid once per 4 optimiser steps.
+The differences are Lightning's per-step dispatch, the cost of one logged value through ``self.log`` at every
+step and through :func:`~zoo.systems.step_logs.log_when_due` (``self.log`` on the logging steps only), and how much
+of the loop's cost is left when it is paid once per 4 optimiser steps.
 """
 
 from __future__ import annotations
@@ -37,7 +36,6 @@ import yaml
 
 from bench.throughput import WindowTimer
 from zoo.systems.executions import StepsPerExecution
-from zoo.systems.lean import LeanSteps
 from zoo.systems.step_logs import log_when_due
 
 WIDTH, BATCH, WARMUP = 20, 8, 50
@@ -56,11 +54,7 @@ class Tiny(pl.LightningModule):
         return torch.optim.SGD(self.parameters(), lr=1e-3)
 
 
-class LeanTiny(LeanSteps, Tiny):
-    pass
-
-
-class FourPerExecution(LeanSteps, StepsPerExecution, Tiny):
+class FourPerExecution(StepsPerExecution, Tiny):
     def __init__(self):
         super().__init__()
         self.set_steps_per_execution(4)
@@ -161,7 +155,6 @@ def main(argv: list[str] | None = None) -> None:
     warnings.filterwarnings("ignore")
     runs = {"plain": lambda: plain_step(args.steps),
             "lightning": lambda: lightning_step("Tiny", args.steps),
-            "lean": lambda: lightning_step("LeanTiny", args.steps),
             "self.log": lambda: lightning_step("SelfLog", args.steps, logger=True),
             "log_when_due": lambda: lightning_step("WhenDue", args.steps, logger=True),
             "4 per execution": lambda: lightning_step("FourPerExecution", args.steps, per_execution=4)}

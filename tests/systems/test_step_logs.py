@@ -1,4 +1,5 @@
-"""Per-step metrics are computed and logged only on the steps Lightning writes, and none of those is lost."""
+"""Per-step metrics are computed and logged (through self.log) only on the steps Lightning writes, and none of those
+is lost."""
 
 import lightning.pytorch as pl
 import pytest
@@ -79,13 +80,32 @@ class ProgBarToy(Toy):
         return loss
 
 
-def test_due_values_reach_loggers_monitors_and_bar_without_self_log(monkeypatch):
-    calls = []
-    monkeypatch.setattr(pl.LightningModule, "log", lambda self, *a, **k: calls.append(a[0]))
+def test_due_values_reach_loggers_monitors_and_bar():
     logger = RecordingLogger()
     model, trainer = run(3, logger, ProgBarToy(), max_steps=6)
-    assert calls == []  # Lightning's result collection is not involved
     assert logger.steps == [(2, {"train/loss", "epoch"}), (5, {"train/loss", "epoch"})]
     assert torch.is_tensor(trainer.callback_metrics["train/loss"])  # what an EarlyStopping monitor reads
     torch.testing.assert_close(trainer.callback_metrics["train/loss"], model.last)
     assert trainer.progress_bar_metrics["train/loss"] == pytest.approx(float(model.last))
+
+
+@pytest.mark.parametrize("log_every, max_steps", [(4, 10), (5, 16)])
+def test_a_value_logged_where_the_run_stops_is_written_whatever_the_schedule(log_every, max_steps):
+    """A callback that stops the run (as CPUTimeLimit does) logs its value on that batch: Lightning writes it."""
+
+    class Stopping(Toy):
+        def on_train_batch_end(self, outputs, batch, batch_idx):
+            if self.trainer.global_step == max_steps:
+                self.trainer.should_stop = True
+            log_when_due(self, {"train/used": float(self.trainer.global_step)})
+
+    model, trainer = run(log_every, model=Stopping(), max_steps=100)
+    used = [step for step, keys in trainer.logger.steps if "train/used" in keys]
+    assert used[-1] == max_steps - 1 and used[:-1] == list(range(log_every - 1, max_steps - 1, log_every))
+
+
+def test_outside_a_trainer_everything_is_due():
+    from zoo.systems.step_logs import logging_due, trainer_of
+
+    model = Toy()
+    assert trainer_of(model) is None and logging_due(model)

@@ -34,7 +34,7 @@ from zoo.hub import load_state_into
 from zoo.losses import get_loss
 from zoo.registry import create_model
 from zoo.systems.optim import adam
-from zoo.systems.step_logs import log_when_due
+from zoo.systems.step_logs import log_when_due, trainer_of
 
 # The values of model_args are JSON. Typed as such (not Any) so LightningCLI keeps a string a string: with Any,
 # jsonargparse parses each string again as YAML, and "#()-123..." (SMILES characters) would become None.
@@ -97,7 +97,8 @@ class AAESystem(pl.LightningModule):
         if not warmup:
             return self.hparams.regularization_weight
         # batches started so far (global_step counts optimiser steps, several per batch); restored on resume
-        batches = self.trainer.fit_loop.epoch_loop.batch_progress.total.ready if self._trainer else 0
+        trainer = trainer_of(self)
+        batches = trainer.fit_loop.epoch_loop.batch_progress.total.ready if trainer is not None else 0
         ramp = min(1.0, batches / warmup)
         return self.hparams.regularization_weight * ramp
 

@@ -37,12 +37,13 @@ from typing import Any
 import torch
 
 from zoo.data.bundles import StepBundle, check_steps_per_execution
+from zoo.systems.step_logs import trainer_of
 
 
 def batches_to_step(module: Any, batch: Any) -> Iterator[Any]:
     """The batches one Lightning training step of ``module`` runs: a :class:`StepBundle`'s, or ``batch`` itself;
     none more once the trainer's ``max_steps`` is reached (the caller takes its optimiser steps between them)."""
-    trainer = module._trainer
+    trainer = trainer_of(module)
     limit = trainer.max_steps if trainer is not None else -1
     for one in batch if isinstance(batch, StepBundle) else (batch,):
         yield one

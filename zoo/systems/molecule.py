@@ -30,12 +30,11 @@ from zoo.metrics import logged
 from zoo.metrics.regression import regression_metrics
 from zoo.registry import create_model
 from zoo.systems.executions import StepsPerExecution
-from zoo.systems.lean import LeanSteps
 from zoo.systems.optim import adam
-from zoo.systems.step_logs import log_when_due
+from zoo.systems.step_logs import log_when_due, trainer_of
 
 
-class MoleculeRegression(LeanSteps, StepsPerExecution, pl.LightningModule):
+class MoleculeRegression(StepsPerExecution, pl.LightningModule):
     """Args:
     architecture: registered architecture ("nfp", "ecfp_mlp", "mpnn").
     model_args: its constructor args (JSON-able).
@@ -83,7 +82,7 @@ class MoleculeRegression(LeanSteps, StepsPerExecution, pl.LightningModule):
 
     # ------------------------------------------------------------------ data-dependent setup
     def setup(self, stage: str) -> None:
-        dm = getattr(self.trainer, "datamodule", None) if self._trainer is not None else None
+        dm = getattr(trainer_of(self), "datamodule", None)
         if dm is None:
             return
         if not self._names:

@@ -20,12 +20,11 @@ from zoo.hub import load_state_into
 from zoo.metrics import logged
 from zoo.metrics.classification import node_classification_metrics
 from zoo.registry import create_model
-from zoo.systems.lean import LeanSteps
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due
 
 
-class NodeClassificationSystem(LeanSteps, pl.LightningModule):
+class NodeClassificationSystem(pl.LightningModule):
     """Args:
     architecture: registered architecture name (e.g. "gcn").
     model_args: its constructor args (JSON-able).
