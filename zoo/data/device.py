@@ -70,6 +70,22 @@ class _EpochIndex:
             yield mine[i * self.batch_size:(i + 1) * self.batch_size]
 
 
+def _offsets(data_list: Sequence[Any], keys: Sequence[str],
+             cat_dims: dict[str, int]) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """Where each graph's elements start in the collated ``Batch`` (``G + 1`` offsets per attribute) and the
+    increment PyG's collation added to each graph's values (``Data.__inc__`` summed over the graphs before it:
+    the node offset for ``edge_index``, 0 for most attributes); attributes that are not tensors count one per graph."""
+    slices, incs = {}, {}
+    for key in keys:
+        values = [data[key] for data in data_list]
+        counts = [v.size(cat_dims[key]) if key in cat_dims else 1 for v in values]
+        steps = [data.__inc__(key, v) for data, v in zip(data_list, values)]
+        slices[key] = torch.tensor([0, *counts]).cumsum(0)
+        step = torch.stack([torch.as_tensor(s) for s in steps]) if key in cat_dims else torch.zeros(len(values))
+        incs[key] = torch.cat([torch.zeros_like(step[:1]), step[:-1]]).cumsum(0)
+    return slices, incs
+
+
 def _rank_and_world() -> tuple[int, int]:
     if torch.distributed.is_available() and torch.distributed.is_initialized():
         return torch.distributed.get_rank(), torch.distributed.get_world_size()
@@ -119,13 +135,13 @@ class DeviceGraphLoader:
         if len(graphs) == 0:
             raise ValueError("no graphs to load")
         self.device = torch.device(device)
-        whole = Batch.from_data_list([graphs[i] for i in range(len(graphs))])
+        data_list = [graphs[i] for i in range(len(graphs))]
+        whole = Batch.from_data_list(data_list)
         self.num_graphs = whole.num_graphs
         self.keys = [k for k in whole.keys() if k not in ("batch", "ptr")]
         self.values = {k: whole[k].to(self.device) if torch.is_tensor(whole[k]) else whole[k] for k in self.keys}
         self.cat_dims = {k: whole.__cat_dim__(k, whole[k]) for k in self.keys if torch.is_tensor(whole[k])}
-        self.slices = {k: whole._slice_dict[k].long() for k in self.keys}  # (G + 1) offsets, on the CPU
-        self.incs = {k: torch.as_tensor(whole._inc_dict[k]) for k in self.keys}  # per-graph increments
+        self.slices, self.incs = _offsets(data_list, self.keys, self.cat_dims)  # on the CPU
         self.node_slices = self.slices[self._node_key()]
         rank, world = _rank_and_world()
         self.index = _EpochIndex(self.num_graphs, batch_size, shuffle, drop_last, seed, rank, world)
@@ -168,10 +184,9 @@ class DeviceGraphLoader:
         n_nodes = int(node_counts.sum())
         batch_vector = torch.repeat_interleave(torch.arange(len(graph_ids)), node_counts, output_size=n_nodes)
         ptr = torch.cat([torch.zeros(1, dtype=torch.long), torch.cumsum(node_counts, 0)])
-        batch = Batch(**out, batch=batch_vector.to(self.device, non_blocking=True),
-                      ptr=ptr.to(self.device, non_blocking=True))
-        batch._num_graphs = len(graph_ids)
-        return batch
+        # num_graphs is ptr's length - 1 (read without a device sync)
+        return Batch(**out, batch=batch_vector.to(self.device, non_blocking=True),
+                     ptr=ptr.to(self.device, non_blocking=True))
 
     def _node_key(self) -> str:
         """The attribute whose slices count nodes (``x``, else ``z``, else ``pos``)."""
