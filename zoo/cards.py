@@ -123,7 +123,12 @@ def _matching(results: tuple[PaperResult, ...], metric: Metric) -> list[PaperRes
 
 def _cite(results: list[PaperResult]) -> str:
     return "; ".join(f"{_fmt(r.value, r.std)} ({r.citation}{', ' + r.note if r.note else ''})"
-                     for r in results) or "–"
+                     + _not_comparable(r) for r in results) or "–"
+
+
+def _not_comparable(result: PaperResult) -> str:
+    """What a cell says after a paper's figure measured under another protocol than ours."""
+    return f", **other protocol**: {result.other_protocol}" if result.other_protocol else ""
 
 
 def _protocol(cfg: PretrainedCfg) -> str:
@@ -215,13 +220,49 @@ def render_index(cfgs: dict[str, PretrainedCfg]) -> str:
         m = cfg.metrics[0] if cfg.metrics else None
         status = cfg.status  # e.g. "failed: ...": a checkpoint kept as a record of a failed run
         ours = (_fmt(m.value, m.std) if m else "–") + (f" (**{status.split(':')[0]}**)" if status else "")
-        paper = "; ".join(f"{_fmt(p.value, p.std)} ({_short_citation(p.citation)})"
+        paper = "; ".join(f"{_fmt(p.value, p.std)} ({_short_citation(p.citation)}{_not_comparable(p)})"
                           for p in _matching(cfg.paper_results, m)) if m else ""
         metric = f"{m.name}{f' ({m.unit})' if m.unit else ''}, {m.split}" if m else "–"
         lines.append(f"| [{cfg.id}](checkpoints/{cfg.id}/README.md) | {without_citations(cfg.method)} | "
                      f"{without_details(cfg.dataset)} | {metric} | {ours} | {paper or '–'} |")
+        for variant in [v for v in cfg.metrics if m and v.name.startswith(m.name + "@")]:
+            # the headline under another protocol (aae-moses sampled at its own temperature): a row of its own,
+            # never beside the paper's figure
+            lines.append(f"| [{cfg.id}](checkpoints/{cfg.id}/README.md) | {without_citations(cfg.method)} | "
+                         f"{without_details(cfg.dataset)} | {variant.name}{f' ({variant.unit})' if variant.unit else ''}"
+                         f", {variant.split} | "
+                         f"{_fmt(variant.value, variant.std)} | – (another protocol than the paper's; see the card) |")
     lines += _gan_family_section(cfgs)
+    lines += _reproduction_section(cfgs)
     return "\n".join(lines) + "\n"
+
+
+def _reproduction_section(cfgs: dict[str, PretrainedCfg]) -> list[str]:
+    """Every id's headline beside its paper's figure under the paper's protocol, and the command that made it.
+
+    "Ours" stands beside the paper's figure only when the paper's ``other_protocol`` is empty (measured the same
+    way); otherwise the cell says that this protocol has not been run on our weights, with our figure under ours."""
+    lines = ["", "## Reproduction", "",
+             "Each id's headline metric under its paper's protocol, and the `zoo train` run behind the weights "
+             "(`zoo reproduce ID` runs it and scores the result). A dash: the paper reports no such figure.", "",
+             "| id | paper's figure | paper's protocol | ours, same protocol | command |", "|---|---|---|---|---|"]
+    for cfg in cfgs.values():
+        m = cfg.metrics[0] if cfg.metrics else None
+        papers = _matching(cfg.paper_results, m) if m else []
+        run = cfg.reproduce
+        command = f"`{run.command}`" + (" (shipped weights: an earlier script, see the card)" if run.made_by else "")
+        if not papers:
+            lines.append(f"| {cfg.id} | – | – | {_fmt(m.value, m.std) if m else '–'} | {command} |")
+            continue
+        for p in papers:
+            figure = f"{m.name} {_fmt(p.value, p.std)} ({_short_citation(p.citation)})"
+            if p.other_protocol:
+                ours = f"not yet measured (ours {_fmt(m.value, m.std)} under our own protocol)"
+                protocol = p.other_protocol
+            else:
+                ours, protocol = _fmt(m.value, m.std), "the same as ours (see the card)"
+            lines.append(f"| {cfg.id} | {figure} | {protocol} | {ours} | {command} |")
+    return lines
 
 
 def _short_citation(citation: str) -> str:

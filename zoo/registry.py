@@ -95,6 +95,8 @@ class PaperResult:
     std: float | None = None
     unit: str = ""
     note: str = ""
+    other_protocol: str = ""  # "" when measured as our metric of that name is; else the paper's way, in a few words,
+    #                           and the two are never set side by side as comparable (MODEL_CARDS.md, the card)
 
 
 HARDWARE_CLASSES = ("cpu", "gpu")

@@ -15,4 +15,12 @@ def test_the_card_protocol_names_the_real_set():
 
 
 def test_evaluator_is_registered():
-    assert get_evaluator("gan_fid").__name__ == "evaluate_gan"
+    assert get_evaluator("gan-fid").__name__ == "evaluate_gan"
+
+
+def test_zoo_eval_only_names_metrics_of_the_card(capsys):
+    from zoo.cli import main
+
+    assert main(["eval", "gan-mnist", "--only", "fid_quick,parzen"]) == 2
+    err = capsys.readouterr().err
+    assert "no metric fid_quick, parzen" in err and "it has fid, kid" in err

@@ -42,12 +42,16 @@ def get_evaluator(name: str) -> Callable:
     return _EVALUATORS[name]
 
 
-def evaluate(model_id: str, root: str | None = None) -> dict[str, float]:
-    """Load ``model_id`` and recompute its metrics on the data under ``root`` (the data root by default)."""
+def evaluate(model_id: str, root: str | None = None, only: set[str] | None = None) -> dict[str, float]:
+    """Load ``model_id`` and recompute its metrics on the data under ``root`` (the data root by default);
+    ``only``: the metric names wanted, for evaluators that can skip the others (a GAN's quick FID check)."""
     from zoo.hub import load
     from zoo.registry import get_pretrained_cfg
 
     cfg = get_pretrained_cfg(model_id)
     if not cfg.evaluator:
         raise ValueError(f"{model_id} names no evaluator in its registry entry")
-    return get_evaluator(cfg.evaluator)(load(model_id), cfg, root=root)
+    evaluator = get_evaluator(cfg.evaluator)
+    if only is not None:
+        return evaluator(load(model_id), cfg, root=root, only=only)
+    return evaluator(load(model_id), cfg, root=root)

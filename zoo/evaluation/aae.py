@@ -5,7 +5,9 @@
 - ``aae-bag-of-words`` (aae-20news): reconstruction of held-out documents.
 - ``aae-fingerprints`` (aae-fingerprints): bit-level reconstruction of held-out MACCS keys, and samples against
   the real distribution (nearest-neighbour Tanimoto, uniqueness, novelty).
-- ``aae-moses`` (aae-moses): the MOSES metrics of sampled SMILES (:mod:`zoo.metrics.moses`).
+- ``aae-moses`` (aae-moses): the MOSES metrics of sampled SMILES (:mod:`zoo.metrics.moses`), once per sampling
+  temperature in ``extra["eval"]["temperatures"]``: the first (MOSES samples at 1) under the metrics' own names,
+  the others suffixed ``@t<T>`` (``valid@t0.65``).
 
 Sample counts, seeds and subsets come from ``cfg.extra["eval"]`` so the card and ``zoo eval`` agree.
 """
@@ -87,8 +89,18 @@ def aae_fingerprints(model, cfg, root=None) -> dict[str, float]:
 def aae_moses(model, cfg, root=None) -> dict[str, float]:
     from zoo.metrics.moses import moses_metrics, reference_sets
 
-    args = _eval_args(cfg, n_samples=10_000, seed=0, test_size=10_000, train_size=None, subset_seed=0)
-    samples = model.sample(args["n_samples"], seed=args["seed"])
+    args = _eval_args(cfg, n_samples=10_000, seed=0, test_size=10_000, train_size=None, subset_seed=0,
+                      temperatures=[None])
     ref = reference_sets(root, test_size=args["test_size"], train_size=args["train_size"],
                          seed=args["subset_seed"])
-    return moses_metrics(samples, ref)
+    scores = {}
+    for i, temperature in enumerate(args["temperatures"]):
+        samples = model.sample(args["n_samples"], seed=args["seed"], temperature=temperature)
+        suffix = "" if i == 0 else temperature_suffix(temperature)
+        scores.update({f"{name}{suffix}": value for name, value in moses_metrics(samples, ref).items()})
+    return scores
+
+
+def temperature_suffix(temperature: float) -> str:
+    """``"@t0.65"``: the metric-name suffix of a second sampling temperature (the first, MOSES' 1, has none)."""
+    return f"@t{temperature:g}"

@@ -1,0 +1,29 @@
+"""bench.gan.paper_fid: the 10,000-sample FID becomes a card's headline and the small-N figure its quick check."""
+
+import json
+from pathlib import Path
+
+from bench.gan.paper_fid import migrate_entry
+from zoo.evaluation.gan import protocols_on_card
+from zoo.registry import PretrainedCfg
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_migration_makes_the_paper_protocol_the_headline_and_keeps_the_quick_check():
+    entry = json.loads((REPO / "zoo/pretrained/nsgan-mnist.json").read_text())
+    small_n = {m["name"]: m["value"] for m in entry["metrics"]}
+    scores = {"fid": 7.5, "kid": 0.002, "kid_std": 0.0001}
+    floor = {"fid": 1.3, "kid": 0.00001, "kid_std": 0.00001}
+    migrated = migrate_entry(entry, scores, floor)
+    metrics = {m["name"]: m for m in migrated["metrics"]}
+    assert [m["name"] for m in migrated["metrics"]][:2] == ["fid", "kid"] and metrics["fid"]["value"] == 7.5
+    assert metrics["fid_quick"]["value"] == small_n["fid"] and metrics["kid_quick"]["value"] == small_n["kid"]
+    assert "10,000 generated images" in metrics["fid"]["protocol"] and "biased upward" not in metrics["fid"]["protocol"]
+    assert {b["name"] for b in migrated["baselines"]} >= {"fid", "kid", "fid_quick", "kid_quick"}
+    assert migrated["extra"]["fid"]["n_fake"] == 10_000 and migrated["extra"]["fid_quick"]["n_fake"] == 500
+    assert all(p["other_protocol"] == "" for p in migrated["paper_results"])  # Lucic's figure: the same protocol
+    cfg = PretrainedCfg.from_dict(migrated)
+    assert set(protocols_on_card(cfg, {"fid_quick"})) == {"_quick"}  # zoo eval --only fid_quick: the quick one
+    assert set(protocols_on_card(cfg)) == {"", "_quick"}
+    assert migrate_entry(migrated, scores, floor) == migrated  # a second run changes nothing
