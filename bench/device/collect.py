@@ -54,7 +54,7 @@ def add_run(tar: tarfile.TarFile, run: Path) -> None:
         info.size = len(data)
 
         tar.addfile(info, io.BytesIO(data))
-    for folder in ("wandb", "lightning_logs"):
+    for folder in ("wandb", "csv", "lightning_logs"):  # csv/: zoo train's CSVLogger, the curves of every run
         if (run / folder).is_dir():
             tar.add(run / folder, arcname=f"{run.name}/{folder}",
                     filter=_compact)

@@ -4,9 +4,10 @@ CPU, and write its card fields; ship only with ``--export``.
 For every run folder in the archives (``gans-mnist.tar.gz``, ``wgan-gp-celeba.tar.gz``, ``mpnn-qm9-mu.tar.gz``):
 
 1. unpack into ``runs/device/<folder name of FILES>/<id>/`` (never into ``checkpoints/``);
-2. W&B: a run that logged to W&B offline keeps its run id (``wandb_run_id``); a run that logged to CSV because
-   wandb was not on the machine is replayed into an offline W&B run here (same metrics and steps), whose id
-   goes on the card (``wandb sync runs/device/.../<id>/wandb/offline-run-*`` uploads either);
+2. W&B: a run that logged to W&B offline keeps its run id (``wandb_run_id``; ``wandb sync
+   runs/device/.../<id>/wandb/offline-run-*`` uploads it); a run that logged only to CSV, because wandb was not on
+   the machine, gets no W&B id. Its curves come from its CSV log either way (``zoo cards --curves ID RUN_FOLDER``
+   reads ``csv/`` or ``lightning_logs/``, :mod:`zoo.run_metrics`);
 3. measure: FID/KID with the card's protocol (:mod:`bench.gan.shipping`, 500 generated vs 1,000 real images,
    TF-Inception on CPU) for the GANs, val and test MAE on the full QM9 splits for the MPNN
    (:mod:`bench.molecules.qm9_card`);
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import tarfile
 from pathlib import Path
@@ -40,44 +40,13 @@ def unpack(files_at: Path, dest: Path) -> list[Path]:
     return sorted(p for p in dest.iterdir() if (p / "command.txt").is_file()) if dest.is_dir() else []
 
 
-def replay_csv_into_wandb(run: Path) -> str | None:
-    """Log a CSVLogger's ``metrics.csv`` into a new offline W&B run in ``run/wandb``; return its id."""
-    import csv
-    import secrets
-
-    found = sorted(run.glob("lightning_logs/*/metrics.csv"))
-    if not (run / "lightning_logs").is_dir():
-        return None
-    import wandb
-
-    run_id = secrets.token_hex(4)
-    os.environ.setdefault("WANDB_SILENT", "true")
-    config_path = run / "config.yaml"
-    import yaml
-
-    config = yaml.safe_load(config_path.read_text()) if config_path.is_file() else {}
-    wb = wandb.init(project="zoo", id=run_id, name=run.name, dir=str(run), mode="offline", config=config,
-                    notes="replayed from the GPU run's CSV log (lightning_logs/*/metrics.csv)")
-    for path in found:
-        with open(path) as f:
-            for row in csv.DictReader(f):
-                values = {k: float(v) for k, v in row.items() if v not in ("", None) and k not in ("step", "epoch")}
-                if values:
-                    wb.log({**values, "epoch": float(row.get("epoch") or 0)}, step=int(float(row["step"])))
-    wb.finish()
-    (run / "wandb_run_id").write_text(run_id + "\n")
-    return run_id
-
-
 def wandb_id(run: Path) -> str | None:
+    """The W&B run id the run logged under, if it logged to W&B (its ``wandb_run_id`` file)."""
     path = run / "wandb_run_id"
-    if path.is_file():
-        return path.read_text().strip() or None
-    try:
-        return replay_csv_into_wandb(run)
-    except ImportError:
-        print(f"{run.name}: wandb is not installed here; the card gets no W&B run id")
-        return None
+    run_id = path.read_text().strip() if path.is_file() else ""
+    if not run_id:
+        print(f"{run.name}: logged no W&B run (CSV only); the card gets no W&B run id")
+    return run_id or None
 
 
 def hardware_of(exit_info: dict, shared_by: int) -> str:

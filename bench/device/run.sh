@@ -52,7 +52,7 @@ main() {
     say "logging: W&B offline"
   else
     LOGGER=(--trainer.logger=lightning.pytorch.loggers.CSVLogger --trainer.logger.init_args.save_dir=RUN_DIR)
-    say "logging: CSV (wandb not importable, or NO_WANDB set); bench.device.import_results replays it into W&B"
+    say "logging: CSV only (wandb not importable, or NO_WANDB set); the card gets no W&B run id"
   fi
 
   if wants throughput && [ "$THROUGHPUT_SECONDS" -gt 0 ] && [ -f bench/throughput.py ]; then
