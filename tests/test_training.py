@@ -34,10 +34,11 @@ def test_malformed_recipes_fail_with_a_clear_message(tmp_path):
         check_recipe(bad)
 
 
-def test_unknown_recipe_option_is_rejected(tmp_path):
-    with pytest.raises(SystemExit):
+def test_unknown_recipe_option_is_rejected_in_one_line(tmp_path):
+    with pytest.raises(TrainingError, match="option --model: .*Option 'learning_rate' is not accepted") as err:
         train(REPO / "recipes/gcn/cora.yaml", ["--model.init_args.learning_rate=1", f"--trainer.default_root_dir={tmp_path}"],
               run=False)
+    assert "\n" not in str(err.value) and "Subtypes" not in str(err.value) and len(str(err.value)) < 500
 
 
 def test_run_name_follows_the_recipe_path():
@@ -97,9 +98,9 @@ def test_same_command_resumes_and_a_changed_option_starts_a_new_run(in_tmp, caps
     text = capsys.readouterr().out
     assert "zoo train: resuming from" in text
     assert "init weights: the checkpoint it resumes (the run started from random" in text
-    other = fit(GCN, ["--trainer.max_epochs=3", *QUIET])
+    other = fit(GCN, ["--trainer.max_epochs=2", "--model.init_args.lr=0.02", *QUIET])
     assert other.dir != first.dir and other.resumed_from is None
-    assert torch.load(other.last_checkpoint, weights_only=True)["global_step"] == 3  # not 2 + 1
+    assert torch.load(other.last_checkpoint, weights_only=True)["global_step"] == 2  # not 2 + 2
 
 
 def test_fresh_moves_the_old_run_aside_and_starts_again(in_tmp, capsys):
@@ -196,14 +197,9 @@ def test_cpu_minutes_replaces_the_recipes_own_cpu_time_limit(in_tmp):
 def test_a_run_with_a_monitored_checkpoint_exports_its_best_epoch_not_its_last(in_tmp, isolated_zoo):
     from safetensors.torch import load_file
 
-    recipe = yaml.safe_load((REPO / "recipes/nfp/debug.yaml").read_text())
-    recipe["trainer"].update(max_epochs=4, callbacks=[
-        {"class_path": "lightning.pytorch.callbacks.ModelCheckpoint",
-         "init_args": {"monitor": "val/loss", "mode": "min", "save_top_k": 1, "filename": "best"}},
-        {"class_path": "lightning.pytorch.callbacks.ModelCheckpoint",
-         "init_args": {"save_top_k": 1, "save_last": True, "filename": "latest"}}])
-    path = in_tmp / "nfp-best.yaml"
-    path.write_text(yaml.safe_dump(recipe))
+    from best_checkpoint_recipe import write_best_and_last_recipe
+
+    path = write_best_and_last_recipe(in_tmp / "nfp-best.yaml")
     meta = {"id": "nfp-tiny", "method": "NFP", "dataset": "ESOL", "task": "graph-regression", "paper": "Duvenaud 2015",
             "split": "random", "metrics": [{"name": "test_rmse", "value": 0.0}]}
     run = fit(path, QUIET, export_meta=meta)  # 60 molecules: the validation loss is lowest early, then rises
@@ -247,6 +243,7 @@ def test_a_damaged_last_checkpoint_names_the_intact_ones_and_the_command_that_re
     run = fit(GCN, ["--trainer.max_epochs=2", *QUIET], run_name="cut")
     last = run.dir / "checkpoints" / "last.ckpt"
     last.write_bytes(last.read_bytes()[:1000])  # truncated, as by a full disk or a copy cut short
+    capsys.readouterr()  # the first run's lines (one per epoch in a log)
     assert main(["train", str(GCN), "--trainer.max_epochs=3", *QUIET, "--run-name", "cut"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{last} is damaged" in err
@@ -294,3 +291,77 @@ def test_a_log_gets_one_line_per_epoch_and_no_progress_bar(tmp_path):
     lines = result.stderr.splitlines()
     assert [line.split(" (")[0] for line in lines if line.startswith("epoch ")] == ["epoch 1/2", "epoch 2/2"]
     assert not any("it/s" in line for line in lines)
+
+
+# ---- the end of a run: test metrics, complete or stopped by a limit, more budget continues (issue 20) ----
+
+def test_a_run_ends_with_its_test_metrics_and_says_it_is_complete(in_tmp, capsys):
+    from zoo.cli import main
+
+    assert main(["train", str(GCN), "--trainer.max_epochs=2", *QUIET, "--run-name", "end"]) == 0
+    out = capsys.readouterr().out
+    assert "zoo train: complete, epoch 2 of 2, step 2" in out and "--trainer.max_epochs=N above 2" in out
+    assert "zoo train: test metrics of runs/gcn/cora/end/checkpoints/last.ckpt" in out
+    accuracy = float(out.split("test/accuracy")[1].split()[0])
+    assert 0 <= accuracy <= 100
+    assert main(["train", str(GCN), "--trainer.max_epochs=2", *QUIET, "--run-name", "end"]) == 0
+    again = capsys.readouterr().out
+    assert "this run was already complete (epoch 2 of 2, step 2): nothing more was trained" in again
+    assert f"{accuracy:.4f}" in again.split("test/accuracy")[1]  # the same weights, tested again
+
+
+def test_more_budget_continues_the_same_run(in_tmp):
+    first = fit(GCN, ["--trainer.max_epochs=2", *QUIET], max_minutes=5, cpu_minutes=5)
+    more = fit(GCN, ["--trainer.max_epochs=3", *QUIET], max_minutes=10)
+    assert more.dir == first.dir and more.resumed_from == first.last_checkpoint
+    assert torch.load(more.last_checkpoint, weights_only=True)["global_step"] == 3  # 2 restored + 1 more
+    assert resolve_run_dir(GCN, ["--trainer.max_steps=9", "--trainer.max_time=00:00:01:00"], None,
+                           {"max_minutes": 1}) == resolve_run_dir(GCN, [], None, {})
+    assert resolve_run_dir(GCN, [], None, {"device": "cpu"}) != resolve_run_dir(GCN, [], None, {})
+
+
+def test_a_cpu_limit_stop_says_where_and_how_to_continue(in_tmp):
+    run = fit(GCN, ["--trainer.max_epochs=50", *QUIET], cpu_minutes=1e-9, test=False)
+    text = "\n".join(run.stop)
+    assert "stopped by the 1e-09-minute CPU limit (--cpu-minutes) at epoch 1 of 50, step 1" in text
+    assert "rerun the same command with a larger --cpu-minutes" in text and run.test_metrics is None
+
+
+def test_a_wall_clock_stop_is_named(in_tmp):
+    run = fit(GCN, ["--trainer.max_epochs=50", *QUIET], max_minutes=1 / 60, callbacks=[_Sleep(1.1)], test=False)
+    assert "stopped by the" in run.stop[0] and "wall-clock limit (--max-minutes) at epoch" in run.stop[0]
+
+
+class _Sleep(__import__("lightning").pytorch.Callback):
+    """Makes every training batch take ``seconds``, so a one-second wall-clock limit stops a run early."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+
+    def on_train_batch_end(self, *args):
+        import time
+
+        time.sleep(self.seconds)
+
+
+def test_a_refused_fine_tuning_source_is_one_line_and_leaves_no_folder(in_tmp, capsys):
+    from zoo.cli import main
+
+    recipe = REPO / "recipes/gcn/finetune-citeseer.yaml"
+    assert main(["train", str(recipe), "--model.init_args.init_from=gcn-cora", *QUIET]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot initialise from 'gcn-cora'" in err and "Subtypes" not in err
+    assert not Path("runs").exists()  # no folder, no stale lock
+    assert main(["train", str(GCN), "--trainer.max_epochs=abc"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "option --trainer.max_epochs: Expected a <class 'int'> (given: abc)" in err
+    assert not Path("runs").exists()
+
+
+def test_the_run_records_its_recipe_and_options(in_tmp):
+    import json
+
+    run = fit(GCN, ["--trainer.max_epochs=1", *QUIET], cpu_minutes=3, test=False)
+    record = json.loads((run.dir / "zoo_run.json").read_text())
+    assert record["recipe"].endswith("recipes/gcn/cora.yaml") and record["cpu_minutes"] == 3
+    assert record["overrides"] == ["--trainer.max_epochs=1", *QUIET]

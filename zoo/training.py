@@ -9,7 +9,8 @@ and a datamodule from ``zoo.data``; any option can be overridden (``--trainer.ma
 LightningCLI, :func:`fit` adds, as options of the one path:
 
 - **a run folder per configuration**: ``runs/<method>/<recipe>/<config-hash>`` where the hash covers the recipe
-  file and every override, so rerunning the same command resumes and changing an option starts a new run;
+  file and every override but the budget (:data:`BUDGET_OPTIONS`, ``max_minutes``, ``cpu_minutes``), so rerunning
+  the same command resumes, rerunning it with a larger budget continues, and changing an option starts a new run;
   ``run_name`` names the folder instead (and resumes it even if options changed); ``--trainer.default_root_dir``
   still picks any folder. ``fresh=True`` locks an existing folder, moves it aside (``<folder>.old-<time>``,
   never deleted) and starts again;
@@ -17,24 +18,29 @@ LightningCLI, :func:`fit` adds, as options of the one path:
   W&B run id, or from the ``last-v<N>.ckpt`` Lightning wrote after it; a damaged one is a one-line error naming
   the intact checkpoints beside it (:mod:`zoo.run_checkpoints`);
 - **a lock** per run folder, so two processes never write one run's checkpoints and W&B files;
-- **W&B** through Lightning's ``WandbLogger``: offline files unless credentials exist (:func:`wandb_mode`);
+- **W&B** through Lightning's ``WandbLogger``: offline files unless credentials exist (:func:`wandb_mode`); beside
+  it Lightning's ``CSVLogger`` keeps every logged value in ``<run>/csv/`` (the card's curves, :mod:`zoo.run_metrics`);
 - **time limits**: ``max_minutes`` of wall clock (Lightning's ``max_time``, :func:`wall_clock_limit`) and
   ``cpu_minutes`` of process CPU time (:class:`zoo.callbacks.CPUTimeLimit`), both carried across resumes by the
   checkpoint (``zoo train --max-minutes`` / ``--cpu-minutes``). Words: a *limit* stops a run; a card's *budget* is
   the compute its run got (on the card, for a reproduction to match), enforced by one of these limits;
 - **recipe callbacks**: a recipe's ``trainer.callbacks`` (``zoo.callbacks.SampleGrid``, ``PeriodicFID``, a
-  ``ModelCheckpoint``) run beside the ones added here; options a system renamed are accepted under their old
-  names with a warning (:mod:`zoo.systems.renamed`);
+  ``ModelCheckpoint``) run beside the ones added here;
 - **device and precision**: ``device`` (``auto``, ``cpu``, ``gpu``/``cuda``) and ``precision`` (``bf16-mixed``,
   ``32-true`` ...), i.e. ``trainer.accelerator`` and ``trainer.precision``; ``compile`` runs the networks
   through ``torch.compile`` (:class:`zoo.callbacks.CompileModules`);
 - **a non-finite-loss guard** on every system (:class:`zoo.callbacks.NonFiniteLossGuard`);
 - **several optimiser steps per Lightning step** for a system whose ``steps_per_execution`` is above 1: its
   training batches are handed over in bundles (:mod:`zoo.data.bundles`, :mod:`zoo.systems.executions`);
-- **export** of the final weights to ``checkpoints/<id>/`` with a card, when ``export_meta`` is given.
+- **export** of the final weights to ``checkpoints/<id>/`` with a card, when ``export_meta`` is given;
+- **the end of a run** (:mod:`zoo.run_end`): the recipe's test metrics of the weights the run keeps, when its
+  datamodule has a test split, and why the run stopped (complete, already complete, a limit) and how to go on;
+- **a record** of the recipe and options in ``<run>/zoo_run.json``, from which ``zoo eval RUN`` and
+  ``zoo export RUN`` find the run's recipe (:mod:`zoo.run_folder`).
 
 The first lines of a run say what it is: new or resuming (from which epoch), the folder, the weights a
-fine-tuning run starts from, the device and the W&B mode.
+fine-tuning run starts from, the device and the W&B mode. A run that fails before its first step (a refused
+option, weights that do not fit, missing data) leaves no folder behind if it made one.
 """
 
 from __future__ import annotations
@@ -60,11 +66,16 @@ from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.plugins.io import CheckpointIO
 
 from zoo.run_checkpoints import AtomicCheckpointIO, check_resumable
+from zoo.run_end import measure_test_metrics, stop_lines
 
 RUN_ID_FILE = "wandb_run_id"
+RUN_RECORD = "zoo_run.json"  # <run>/zoo_run.json: the recipe and options of the run (zoo eval/export read it)
+# A run's length and its limits are not part of its identity: the same command with more of them continues the run
+BUDGET_OPTIONS = ("trainer.max_time", "trainer.max_epochs", "trainer.max_steps")
 LOCK_FILE = ".lock"
 RUNS_DIR = "runs"
 CHECKPOINTS = "checkpoints"  # <run>/checkpoints: every ModelCheckpoint of a run writes here
+CSV_DIR = "csv"  # <run>/csv/version_<n>/metrics.csv: every logged value (Lightning's CSVLogger)
 _RUN_ID = re.compile(r"^[a-z0-9]{1,64}$")
 _RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 DEVICES = {"auto": "auto", "cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "mps": "mps"}
@@ -91,7 +102,7 @@ def wandb_mode() -> str:
 def run_id_of(run_dir: Path) -> str:
     """The W&B run id kept in ``run_dir`` (created on first use). A missing, empty or malformed file gets a new
     id, so a damaged file never blocks a rerun."""
-    from zoo.hub import write_text_atomic
+    from zoo.io import write_text_atomic
 
     id_file = run_dir / RUN_ID_FILE
     if id_file.is_file():
@@ -110,13 +121,25 @@ def make_wandb_logger(run_dir: Path, name: str, project: str = "zoo"):
     """A ``WandbLogger`` that keeps its run id in ``run_dir`` so a resumed run logs into the same W&B run."""
     from lightning.pytorch.loggers import WandbLogger
 
+    import wandb
+
     run_id = run_id_of(run_dir)
     os.environ.setdefault("WANDB_SILENT", "true")
     os.environ.setdefault("WANDB_DISABLE_GIT", "true")
-    logger = WandbLogger(project=project, name=name, id=run_id, resume="allow", save_dir=str(run_dir),
-                         mode=wandb_mode(), log_model=False)
-    logger._wandb_init.pop("anonymous", None)  # Lightning passes it; W&B warns that it has no effect
-    return logger
+    # silent as W&B's process-wide setting, which also keeps W&B's warning about the `anonymous` argument
+    # WandbLogger always passes (it has no effect) off the terminal
+    wandb.setup(settings=wandb.Settings(silent=os.environ["WANDB_SILENT"].lower() in ("true", "1")))
+    return WandbLogger(project=project, name=name, id=run_id, resume="allow", save_dir=str(run_dir),
+                       mode=wandb_mode(), log_model=False)
+
+
+def make_csv_logger(run_dir: Path):
+    """A ``CSVLogger`` writing every logged value to ``<run>/csv/version_<n>/metrics.csv``, one version per session
+    of the run (a resumed run starts the next): the curves of a run, whatever W&B's mode (:mod:`zoo.run_metrics`
+    reads them)."""
+    from lightning.pytorch.loggers import CSVLogger
+
+    return CSVLogger(save_dir=str(run_dir), name=CSV_DIR)
 
 
 def _is_rank_zero() -> bool:
@@ -133,9 +156,13 @@ def run_name_of(recipe: Path) -> str:
 
 def config_hash(content: dict, overrides: Sequence[str], settings: dict[str, Any] | None = None) -> str:
     """12 hex digits identifying a configuration: the recipe's parsed ``content`` (:func:`check_recipe`), the
-    overrides in order, and the path's own settings (device, precision, time limits). Comments and formatting of the
-    recipe do not count."""
-    payload = json.dumps({"recipe": content, "overrides": list(overrides), "settings": settings or {}},
+    overrides in order, and the path's own settings (device, precision, compile). Comments and formatting of the
+    recipe do not count, nor does the budget: :data:`BUDGET_OPTIONS` and the ``max_minutes``/``cpu_minutes`` limits
+    (so more budget continues the same run)."""
+    for key in BUDGET_OPTIONS:
+        overrides = _without(overrides, key)
+    settings = {k: v for k, v in (settings or {}).items() if k not in ("max_minutes", "cpu_minutes")}
+    payload = json.dumps({"recipe": content, "overrides": list(overrides), "settings": settings},
                          sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
@@ -254,13 +281,18 @@ class ZooCLI(LightningCLI):
         self.extra_callbacks = list(extra_callbacks)
         super().__init__(*args, **kwargs)
 
+    def parse_arguments(self, parser: Any, args: Any) -> None:
+        """Parse ``args`` only. LightningCLI's own version warns when ``sys.argv`` holds arguments too, which is
+        always so under ``zoo train``: they are the ``zoo`` command's, already turned into ``args`` by :func:`fit`."""
+        self.config = parser.parse_args(args)
+
     def instantiate_trainer(self, **kwargs: Any) -> Trainer:
         from zoo.callbacks import EpochLines, NonFiniteLossGuard
 
-        trainer_cfg = self._get(self.config_init, "trainer", default={})
+        trainer_cfg = self.config_init.get("trainer", {})  # run=False: no subcommand level in the config
         run_dir = Path(trainer_cfg.get("default_root_dir") or RUNS_DIR)
-        if trainer_cfg.get("logger") in (None, True):
-            kwargs["logger"] = make_wandb_logger(run_dir, self.run_name)
+        if trainer_cfg.get("logger") in (None, True):  # W&B first: it is trainer.logger, and config.yaml goes in its folder
+            kwargs["logger"] = [make_wandb_logger(run_dir, self.run_name), make_csv_logger(run_dir)]
         # a callback from fit's own options (--cpu-minutes: CPUTimeLimit) replaces the recipe's of the same class:
         # the command line wins, and Lightning refuses two stateful callbacks with one state key
         given = {type(c) for c in self.extra_callbacks}
@@ -301,7 +333,7 @@ class ZooCLI(LightningCLI):
 def _quiet_lightning() -> Iterator[None]:
     """Silence what is noise for a zoo user: Lightning's TPU/HPU availability lines and product tip, W&B's
     warning about an argument Lightning passes, and a torch pytree deprecation raised inside Lightning. Real
-    warnings still show. (LightningCLI's args-vs-argv warning is avoided at its cause in :func:`_build_cli`.)"""
+    warnings still show. (LightningCLI's args-vs-argv warning is avoided at its cause in :meth:`ZooCLI.parse_arguments`.)"""
     quiet = [logging.getLogger(n) for n in ("lightning.pytorch.utilities.rank_zero", "lightning.fabric.utilities.rank_zero")]
     filters = []
 
@@ -317,7 +349,6 @@ def _quiet_lightning() -> Iterator[None]:
     try:
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=r".*isinstance\(treespec, LeafSpec\).*")
-            warnings.filterwarnings("ignore", message=r".*The anonymous setting has no effect.*")
             # expected when a run resumes into its own folder
             warnings.filterwarnings("ignore", message=r"Checkpoint directory .* exists and is not empty")
             yield
@@ -338,6 +369,8 @@ class Run:
     cli: ZooCLI | None = None
     exported: Any = None
     header: list[str] = field(default_factory=list)
+    stop: list[str] = field(default_factory=list)  # why it stopped and how to go on (zoo.run_end.stop_lines)
+    test_metrics: dict[str, float] | None = None  # the recipe's test metrics of weights_checkpoint, if it has a test split
 
     @property
     def last_checkpoint(self) -> Path:
@@ -408,13 +441,15 @@ def _describe(run: Run, cli_config: Any, device: str, precision: str, counters: 
 def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | None = None, fresh: bool = False,
         device: str | None = None, precision: str | None = None, max_minutes: float | None = None,
         cpu_minutes: float | None = None, compile: bool | str = False, export_meta: dict[str, Any] | str | Path | None = None,
-        callbacks: Sequence[Callback] = (), runs_dir: str | Path = RUNS_DIR, verbose: bool = True) -> Run:
+        callbacks: Sequence[Callback] = (), runs_dir: str | Path = RUNS_DIR, verbose: bool = True,
+        test: bool = True) -> Run:
     """Train a recipe through the one path, resuming its run folder when it exists; see the module docstring.
 
     ``overrides`` are LightningCLI arguments (``["--trainer.max_epochs=3"]``). ``callbacks`` are extra Lightning
     callbacks (for benchmarks). ``export_meta`` (a dict or a JSON file of card fields, see
     :class:`zoo.registry.PretrainedCfg`) exports ``last.ckpt`` when the run ends; the card then records the W&B
-    run id and the reproducing command.
+    run id and the reproducing command. ``test``: end with the recipe's test metrics (:attr:`Run.test_metrics`)
+    when its datamodule has a test split.
     """
     recipe = Path(recipe)
     content = check_recipe(recipe)
@@ -438,38 +473,102 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
 
         extra.append(CompileModules(mode=None if compile in (True, "default") else compile))
 
-    with locked_run_dir(run_dir, fresh) as moved:
-        last = last_checkpoint(run_dir)
-        resumed_from = Path(ckpt_override) if ckpt_override else (last if last.is_file() else None)
-        # a damaged checkpoint is one line naming the intact ones, before Lightning is built
-        resume_command = _resume_command(recipe, [*overrides, *args_from_settings], run_dir)
-        counters = check_resumable(resumed_from, resume_command) if resumed_from else {}
-        args = list(config_args)
-        if not _override(overrides, "trainer.default_root_dir"):
-            args.append(f"--trainer.default_root_dir={run_dir}")
-        args += args_from_settings + cli_overrides
-        with _quiet_lightning():
-            cli = _build_cli(recipe, args, extra)
-            run = Run(dir=run_dir, resumed_from=resumed_from, wandb_run_id=_wandb_id(cli), cli=cli)
-            trainer = cli.trainer
-            run.header = _describe(run, cli.config, str(trainer.strategy.root_device), str(trainer.precision),
-                                   counters)
-            if moved is not None:
-                run.header.insert(1, f"  earlier run moved to {moved}")
-            if verbose and trainer.is_global_zero:
-                print("\n".join(run.header), flush=True)
-            steps = getattr(cli.model, "steps_per_execution", 1)
-            if cli.datamodule is not None and steps > 1:  # zoo.systems.executions: k optimiser steps per step
-                from zoo.data.bundles import bundle_training_batches
-
-                bundle_training_batches(cli.datamodule, steps)
-            # weights_only: a resumed checkpoint is read without unpickling code (zoo checkpoints hold plain types)
-            trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=str(resumed_from) if resumed_from else None,
-                        weights_only=True)
-            cli.after_fit()
-    if meta is not None and trainer.is_global_zero:
+    created, owned = _first_new_folder(run_dir), None
+    run = Run(dir=run_dir, resumed_from=None, wandb_run_id=None)
+    try:
+        with locked_run_dir(run_dir, fresh) as moved:
+            owned = run_dir if moved is not None else created  # made by this run, which holds the lock
+            _fit_locked(run, recipe, overrides, moved, ckpt_override, config_args, cli_overrides,
+                        args_from_settings, extra, settings, verbose, test)
+    except BaseException:
+        if owned is not None and (run.cli is None or run.trainer.global_step == 0):
+            _remove_unstarted(owned)  # a refused option, weights that do not fit, missing data: no folder left
+        raise
+    if meta is not None and run.trainer.is_global_zero:
         run.exported = export_run(run, meta, recipe, overrides)
     return run
+
+
+def _fit_locked(run: Run, recipe: Path, overrides: list[str], moved: Path | None, ckpt_override: str | None,
+                config_args: list[str], cli_overrides: list[str], args_from_settings: list[str],
+                extra: list[Callback], settings: dict[str, Any], verbose: bool, test: bool) -> None:
+    """The body of :func:`fit` inside the run folder's lock; fills in ``run`` as it goes (``run.cli`` as soon as
+    Lightning is built, so a failure can tell whether a step was taken)."""
+    run_dir = run.dir
+    last = last_checkpoint(run_dir)
+    resumed_from = Path(ckpt_override) if ckpt_override else (last if last.is_file() else None)
+    # a damaged checkpoint is one line naming the intact ones, before Lightning is built
+    resume_command = _resume_command(recipe, [*overrides, *args_from_settings], run_dir)
+    counters = check_resumable(resumed_from, resume_command) if resumed_from else {}
+    args = list(config_args)
+    if not _override(overrides, "trainer.default_root_dir"):
+        args.append(f"--trainer.default_root_dir={run_dir}")
+    args += args_from_settings + cli_overrides
+    with _quiet_lightning():
+        run.cli = cli = _build_cli(recipe, args, extra)
+        run.resumed_from, run.wandb_run_id = resumed_from, _wandb_id(cli)
+        trainer = cli.trainer
+        run.header = _describe(run, cli.config, str(trainer.strategy.root_device), str(trainer.precision),
+                               counters)
+        if moved is not None:
+            run.header.insert(1, f"  earlier run moved to {moved}")
+        if verbose and trainer.is_global_zero:
+            print("\n".join(run.header), flush=True)
+        steps = getattr(cli.model, "steps_per_execution", 1)
+        if cli.datamodule is not None and steps > 1:  # zoo.systems.executions: k optimiser steps per step
+            from zoo.data.bundles import bundle_training_batches
+
+            bundle_training_batches(cli.datamodule, steps)
+        if trainer.is_global_zero:
+            write_run_record(run_dir, recipe, overrides, settings)
+        # weights_only: a resumed checkpoint is read without unpickling code (zoo checkpoints hold plain types)
+        trainer.fit(cli.model, datamodule=cli.datamodule, ckpt_path=str(resumed_from) if resumed_from else None,
+                    weights_only=True)
+        run.stop = stop_lines(trainer, run.weights_checkpoint, counters.get("global_step"))
+        if test and not trainer.interrupted:  # before after_fit: the test metrics go to the same W&B run
+            run.test_metrics = measure_test_metrics(trainer, cli.model, cli.datamodule, run.weights_checkpoint)
+        cli.after_fit()
+
+
+def _first_new_folder(run_dir: Path) -> Path | None:
+    """The outermost folder of ``run_dir``'s path that a run will create, or None when the run folder exists:
+    what a run that fails before its first step removes again."""
+    if run_dir.exists():
+        return None
+    first = run_dir
+    while not first.parent.exists():
+        first = first.parent
+    return first
+
+
+def _remove_unstarted(folder: Path) -> None:
+    """Remove a folder this run created, when it failed before its first step: no checkpoint can be in it."""
+    import shutil
+
+    if folder.is_dir() and not any(folder.rglob("*.ckpt")):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def shown_recipe(recipe: Path) -> str:
+    """The recipe as the user would type it from the repository root: relative to the working folder if inside
+    it, else to the zoo's repository if one of its recipes, else as given."""
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        try:
+            return recipe.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            continue
+    return recipe.as_posix()
+
+
+def write_run_record(run_dir: Path, recipe: Path, overrides: Sequence[str], settings: dict[str, Any]) -> None:
+    """``<run>/zoo_run.json``: the recipe, the LightningCLI options and ``zoo train``'s own ones (the latest
+    command's: a rerun with a larger limit records that limit)."""
+    from zoo.io import write_text_atomic
+
+    record = {"recipe": shown_recipe(recipe), "overrides": _without(list(overrides), "trainer.default_root_dir"),
+              **{k: v for k, v in settings.items() if v is not None}}
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(run_dir / RUN_RECORD, json.dumps(record, indent=2) + "\n")
 
 
 def _resume_command(recipe: Path, overrides: Sequence[str], run_dir: Path) -> Callable[[Path], str]:
@@ -481,22 +580,12 @@ def _resume_command(recipe: Path, overrides: Sequence[str], run_dir: Path) -> Ca
 
 
 def _config_args(recipe: Path, content: dict, overrides: Sequence[str]) -> tuple[list[str], list[str]]:
-    """``--config`` for LightningCLI and the overrides, with options the system renamed under their new names.
-
-    An up-to-date recipe is passed as its path; an upgraded one as YAML text (jsonargparse takes either), so the
-    file is never rewritten. The run folder's hash is taken from what the user wrote, so an old-style command
-    still resumes its run. An option that moved to a callback, or a class outside the zoo and the libraries it
-    documents (:mod:`zoo.recipe_names`), fails here with a one-line error.
-    """
+    """``--config`` for LightningCLI and the overrides. A class outside the zoo and the libraries it documents
+    (:mod:`zoo.recipe_names`) fails here with a one-line error, before anything a recipe names is imported."""
     from zoo.recipe_names import check_names
-    from zoo.systems.renamed import upgrade_recipe
 
-    check_names(recipe, content, overrides)  # before anything a recipe names is imported (upgrade_recipe imports)
-    try:
-        config, overrides, changed = upgrade_recipe(content, overrides)
-    except ValueError as err:
-        raise TrainingError(f"recipe {recipe}: {err}") from None
-    return ["--config", yaml.safe_dump(config, sort_keys=False) if changed else str(recipe)], overrides
+    check_names(recipe, content, overrides)
+    return ["--config", str(recipe)], list(overrides)
 
 
 def _without(overrides: Sequence[str], key: str) -> list[str]:
@@ -515,16 +604,22 @@ def _without(overrides: Sequence[str], key: str) -> list[str]:
 
 
 def _build_cli(recipe: Path, args: Sequence[str], extra_callbacks: Sequence[Callback] = ()) -> ZooCLI:
-    """Parse and instantiate (not run) a recipe. ``sys.argv`` is narrowed to the program name meanwhile: the
-    arguments come from ``args``, and LightningCLI warns when it also sees the ``zoo`` command's own argv."""
-    argv = sys.argv
-    sys.argv = argv[:1]
+    """Parse and instantiate (not run) a recipe, from ``args`` (never ``sys.argv``: :meth:`ZooCLI.parse_arguments`)."""
+    from zoo.config_errors import config_error_line, is_config_error, zoo_cause
+
     try:
+        # exit_on_error=False: a refused option raises (one line below) instead of printing every Trainer option
         return ZooCLI(LightningModule, LightningDataModule, subclass_mode_model=True, subclass_mode_data=True,
                       save_config_kwargs={"overwrite": True}, args=list(args), run=False,
-                      run_name=run_name_of(recipe), extra_callbacks=extra_callbacks)
-    finally:
-        sys.argv = argv
+                      parser_kwargs={"exit_on_error": False}, run_name=run_name_of(recipe),
+                      extra_callbacks=extra_callbacks)
+    except Exception as err:
+        cause = zoo_cause(err)
+        if cause is not None and cause is not err:  # the zoo's own error (unknown init_from id ...) says it all
+            raise cause from None
+        if cause is None and is_config_error(err):
+            raise TrainingError(f"recipe {recipe}: {config_error_line(err)}") from None
+        raise
 
 
 def _wandb_id(cli: ZooCLI) -> str | None:
@@ -556,11 +651,7 @@ def export_run(run: Run, meta: dict[str, Any], recipe: Path, overrides: Sequence
     training.setdefault("wandb_run_id", run.wandb_run_id)
     training.setdefault("run_folder", str(run.dir))
     meta["training"] = training
-    try:  # the card shows the recipe as the user would type it from the repository root
-        shown = recipe.resolve().relative_to(Path.cwd().resolve())
-    except ValueError:
-        shown = recipe
-    meta.setdefault("reproduce", {"recipe": shown.as_posix(), "overrides": list(overrides)})
+    meta.setdefault("reproduce", {"recipe": shown_recipe(recipe), "overrides": list(overrides)})
     return export_checkpoint(run.weights_checkpoint, meta)
 
 
