@@ -191,7 +191,8 @@ def cmd_predict(args: argparse.Namespace) -> None:
         print(f"zoo predict: {total} molecules from {table.path} with {args.id}", file=sys.stderr)
     start = time.perf_counter()
     with _prediction_sink(output, columns, predictor) as write:
-        counts = _predict_rows(predictor, rows, total, write)
+        bar = sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())  # never amid printed lines
+        counts = _predict_rows(predictor, rows, total, write, bar)
         if counts["predicted"] == 0:
             raise ValueError(f"none of the {total} SMILES could be predicted ({counts['first_error']})")
     rate = total / max(time.perf_counter() - start, 1e-9)
@@ -204,8 +205,8 @@ def cmd_predict(args: argparse.Namespace) -> None:
         print(f"zoo predict: {summary}", file=sys.stderr)
 
 
-def _predict_rows(predictor, rows, total: int, write) -> dict:
-    """Predict ``rows`` a batch at a time, hand each (row, result) to ``write``; a progress bar on a terminal."""
+def _predict_rows(predictor, rows, total: int, write, bar: bool) -> dict:
+    """Predict ``rows`` a batch at a time, hand each (row, result) to ``write``; a progress bar if ``bar``."""
     from itertools import islice
 
     from tqdm import tqdm
@@ -213,7 +214,7 @@ def _predict_rows(predictor, rows, total: int, write) -> dict:
     from zoo.predict import Prediction
 
     counts = {"predicted": 0, "warned": 0, "first_error": ""}
-    with tqdm(total=total, unit="mol", file=sys.stderr, disable=not sys.stderr.isatty(), leave=False) as bar:
+    with tqdm(total=total, unit="mol", file=sys.stderr, disable=not bar, leave=False) as progress:
         while batch := list(islice(rows, predictor.batch_size)):
             readable = [r for r in batch if not r.problem]
             predicted = iter(predictor.predict([r.smiles for r in readable]))
@@ -223,7 +224,7 @@ def _predict_rows(predictor, rows, total: int, write) -> dict:
                 counts["warned"] += bool(result.warnings)
                 counts["first_error"] = counts["first_error"] or (result.error and f"{row.smiles!r}: {result.error}")
                 write(row, result)
-            bar.update(len(batch))
+            progress.update(len(batch))
     return counts
 
 
