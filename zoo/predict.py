@@ -40,6 +40,7 @@ class Prediction:
 
 
 def one_line(err: BaseException) -> str:
+    """An error message as one line (a CSV cell or a printed line), or the error's type if it has none."""
     return " ".join(str(err).split()) or type(err).__name__
 
 
