@@ -113,3 +113,30 @@ def test_a_closed_pipe_is_not_an_error():
 
     out = subprocess.run(f"{sys.executable} -m zoo.cli list | head -1", shell=True, capture_output=True, text=True)
     assert out.stdout.lstrip().startswith("id") and "error" not in out.stderr
+
+
+def test_eval_scores_a_run_folder_or_checkpoint_with_its_recipes_protocol(data_root, tmp_path, monkeypatch, capsys):
+    """`zoo eval RUN`: the run's weights scored by the id its recipe trains (gcn-cora for recipes/gcn/cora.yaml),
+    the same number from the folder and from its checkpoint (issue 20)."""
+    from pathlib import Path
+
+    from zoo.training import fit
+
+    monkeypatch.setenv("ZOO_DATA_ROOT", str(data_root))
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.chdir(tmp_path)
+    repo = Path(__file__).resolve().parents[1]
+    run = fit(repo / "recipes/gcn/cora.yaml", ["--trainer.max_epochs=1", "--trainer.enable_progress_bar=false"])
+    capsys.readouterr()
+    assert main(["eval", str(run.dir), "--json"]) == 0
+    out = capsys.readouterr().out
+    assert "scored with gcn-cora's protocol on Cora" in out
+    from_folder = json.loads(out.splitlines()[-1])
+    assert from_folder["test_accuracy"] == pytest.approx(run.test_metrics["test/accuracy"], abs=1e-4)
+    assert main(["eval", str(run.dir / "checkpoints" / "last.ckpt"), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1]) == from_folder
+    assert main(["eval", "gcn-cora", "--protocol", "gcn-citeseer"]) == 2
+    assert "--protocol chooses how a run is scored" in capsys.readouterr().err
+    assert main(["eval", "runs/gcn/nothing"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "runs/gcn/nothing does not exist" in err

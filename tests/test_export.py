@@ -1,6 +1,7 @@
 """A recipe's Lightning checkpoint becomes a shipped folder + registry entry + card in one call."""
 
 import json
+from pathlib import Path
 
 import lightning.pytorch as pl
 import pytest
@@ -252,3 +253,92 @@ def test_an_export_killed_at_any_step_is_recovered_by_the_next_writing_command(i
         retrained = create_model("gcn", **ARGS).eval()
         assert cfg.sha256 != first.sha256
         torch.testing.assert_close(model(x, edge_index), retrained(x, edge_index))
+
+
+# ---- zoo export RUN --id NEW: the card's fields from the run and its recipe's id, no metadata file (issue 20) ----
+
+@pytest.fixture
+def cora_run(isolated_zoo, data_root, monkeypatch):
+    """A one-epoch run of recipes/gcn/cora.yaml in the isolated zoo, whose registry holds gcn-cora's entry."""
+    import shutil
+
+    from zoo.training import fit
+
+    repo = Path(__file__).resolve().parents[1]
+    shutil.copy(repo / "zoo" / "pretrained" / "gcn-cora.json", isolated_zoo / "pretrained")
+    monkeypatch.setenv("ZOO_DATA_ROOT", str(data_root))
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.chdir(isolated_zoo)
+    (isolated_zoo / "recipes").symlink_to(repo / "recipes")
+    return fit("recipes/gcn/cora.yaml", ["--trainer.max_epochs=1", "--trainer.enable_progress_bar=false"])
+
+
+def test_a_run_exports_without_metadata(cora_run, capsys):
+    from zoo.cli import main
+
+    assert main(["export", str(cora_run.dir), "--id", "gcn-cora-mine"]) == 0
+    cfg, shipped = get_pretrained_cfg("gcn-cora-mine"), get_pretrained_cfg("gcn-cora")
+    assert (cfg.method, cfg.dataset, cfg.evaluator, cfg.paper_results) == (
+        shipped.method, shipped.dataset, shipped.evaluator, shipped.paper_results)
+    assert cfg.model_args == shipped.model_args and cfg.architecture == "gcn"
+    accuracy = cfg.metric("test_accuracy")
+    assert accuracy.value == pytest.approx(cora_run.test_metrics["test/accuracy"], abs=1e-4)  # the run's own test
+    assert accuracy.command == "zoo eval gcn-cora-mine" and accuracy.std is None
+    assert [m.name for m in cfg.metrics] == ["test_accuracy"]  # the 10-seed mean is not this run's
+    assert cfg.reproduce.recipe == "recipes/gcn/cora.yaml"
+    assert cfg.reproduce.overrides == ("--trainer.max_epochs=1", "--trainer.enable_progress_bar=false")
+    assert cfg.training["wandb_run_id"] == cora_run.wandb_run_id and cfg.training["wandb_project"] == "zoo"
+    assert cfg.training["wandb_synced"] is False and cfg.training["epochs_completed"] == 1
+    card = (checkpoints_dir() / "gcn-cora-mine" / "README.md").read_text()
+    assert f"W&B run: `{cora_run.wandb_run_id}` in project `zoo` (logged offline" in card
+
+
+def test_meta_overrides_and_no_eval_leaves_the_metrics_out(cora_run, isolated_zoo, monkeypatch):
+    import zoo.evaluation
+    from zoo.cli import main
+
+    monkeypatch.setattr(zoo.evaluation, "evaluate_checkpoint", _must_not_run)
+    (isolated_zoo / "meta.json").write_text(json.dumps({"notes": "mine", "dataset": "Cora (mine)"}))
+    last = cora_run.dir / "checkpoints" / "last.ckpt"
+    assert main(["export", str(last), "--id", "gcn-cora-mine", "--no-eval", "--meta", "meta.json"]) == 0
+    cfg = get_pretrained_cfg("gcn-cora-mine")
+    assert cfg.metrics == () and cfg.notes == "mine" and cfg.dataset == "Cora (mine)"
+
+
+def _must_not_run(*args, **kwargs):
+    raise AssertionError("evaluated although nothing would be exported")
+
+
+def test_a_bad_id_or_another_model_is_refused_before_the_evaluation(cora_run, isolated_zoo, monkeypatch, capsys):
+    import zoo.evaluation
+    from zoo.cli import main
+
+    monkeypatch.setattr(zoo.evaluation, "evaluate_checkpoint", _must_not_run)
+    assert main(["export", str(cora_run.dir), "--id", "../x"]) == 2
+    assert "invalid model id" in capsys.readouterr().err
+    assert main(["export", str(cora_run.dir)]) == 2
+    assert "pass --id NEW-ID" in capsys.readouterr().err
+    (isolated_zoo / "pretrained" / "gan-mnist.json").write_text(
+        (Path(__file__).resolve().parents[1] / "zoo" / "pretrained" / "gan-mnist.json").read_text())
+    before = snapshot(isolated_zoo / "pretrained")
+    assert main(["export", str(cora_run.dir), "--id", "gan-mnist"]) == 2
+    assert "gan-mnist is shipped with architecture 'dcgan_generator'" in capsys.readouterr().err
+    assert snapshot(isolated_zoo / "pretrained") == before
+
+
+def test_a_run_no_id_trains_needs_a_protocol(cora_run, isolated_zoo, capsys):
+    import yaml
+
+    from zoo.cli import main
+    from zoo.training import fit
+
+    recipe = yaml.safe_load(Path("recipes/gcn/cora.yaml").read_text())
+    recipe["model"]["init_args"]["model_args"]["hidden_channels"] = 8
+    Path("wide.yaml").write_text(yaml.safe_dump(recipe))
+    run = fit("wide.yaml", ["--trainer.max_epochs=1", "--trainer.enable_progress_bar=false"], test=False)
+    capsys.readouterr()
+    assert main(["export", str(run.dir), "--id", "gcn-wide"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no shipped id trains recipe wide.yaml" in err and "--protocol ID" in err
+    assert main(["export", str(run.dir), "--id", "gcn-wide", "--protocol", "gcn-cora"]) == 0
+    assert get_pretrained_cfg("gcn-wide").model_args["hidden_channels"] == 8

@@ -176,6 +176,7 @@ def test_export_at_the_end_of_a_run_records_the_run_on_the_card(in_tmp, isolated
     cfg = get_pretrained_cfg("gcn-tiny")
     assert run.exported.id == "gcn-tiny" and cfg.sha256
     assert cfg.training["wandb_run_id"] == run.wandb_run_id
+    assert cfg.training["wandb_project"] == "zoo" and cfg.training["wandb_synced"] is False  # WANDB_MODE=offline
     assert cfg.reproduce.recipe.endswith("recipes/gcn/cora.yaml")
     assert "--trainer.max_epochs=1" in cfg.reproduce.overrides
     assert (isolated_zoo / "checkpoints" / "gcn-tiny" / "model.safetensors").is_file()

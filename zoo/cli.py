@@ -79,19 +79,26 @@ def cmd_info(args: argparse.Namespace) -> None:
 
 
 def cmd_eval(args: argparse.Namespace) -> None:
-    from zoo.evaluation import evaluate
+    """Score a shipped id, or a run (folder or checkpoint) with the protocol of the id its recipe trains."""
+    from zoo.evaluation import evaluate, evaluate_checkpoint
     from zoo.registry import get_pretrained_cfg
 
-    cfg = get_pretrained_cfg(args.id)
+    run, scored_by = _run_and_protocol(args.id, args.protocol)
+    cfg = get_pretrained_cfg(scored_by)
     only = None
     if args.only:
         only = {name.strip() for name in args.only.split(",") if name.strip()}
         unknown = sorted(only - {m.name for m in cfg.metrics})
         if unknown:
-            raise ValueError(f"{args.id}'s card has no metric {', '.join(unknown)}; it has "
+            raise ValueError(f"{cfg.id}'s card has no metric {', '.join(unknown)}; it has "
                              f"{', '.join(m.name for m in cfg.metrics)}")
-    results = evaluate(args.id, root=args.data_root, only=only)
-    print(f"{args.id}: recomputed on {cfg.dataset} ({cfg.split})")
+    if run is None:
+        results = evaluate(args.id, root=args.data_root, only=only)
+        print(f"{args.id}: recomputed on {cfg.dataset} ({cfg.split})")
+    else:
+        results = evaluate_checkpoint(run.checkpoint, scored_by, root=args.data_root, only=only)
+        print(f"{run.checkpoint}: scored with {scored_by}'s protocol on {cfg.dataset} ({cfg.split}); "
+              f"'card' is {scored_by}'s")
     print(f"{'metric':28s} {'now':>12s} {'card':>12s} {'paper':>12s}")
     for m in cfg.metrics:
         paper = next((p for p in cfg.paper_results if p.name == m.name), None)
@@ -101,6 +108,22 @@ def cmd_eval(args: argparse.Namespace) -> None:
               f"{'–' if paper is None else f'{paper.value:.4f}':>12s}")
     if args.json:
         print(json.dumps(results))
+
+
+def _run_and_protocol(name: str, protocol: str | None):
+    """``(run, id whose protocol scores it)`` for a run folder or checkpoint; ``(None, name)`` for an id."""
+    from zoo.export import read_lightning_checkpoint
+    from zoo.run_folder import looks_like_run, open_run, protocol_id
+
+    if not looks_like_run(name):
+        if protocol is not None:
+            raise ValueError(f"--protocol chooses how a run is scored; {name} is scored by its own card's protocol")
+        return None, name
+    run = open_run(name)
+    if protocol is not None:
+        return run, protocol
+    architecture, model_args, _ = read_lightning_checkpoint(run.checkpoint)
+    return run, protocol_id(run, architecture, model_args)
 
 
 MAX_GRID_IMAGES = 4096  # a 64 x 64 grid; --n 100000 images would make a PNG of gigabytes
@@ -253,9 +276,15 @@ def cmd_train(args: argparse.Namespace, extra: list[str]) -> None:
     run = fit(args.recipe, extra, run_name=args.run_name, fresh=args.fresh, device=args.device,
               precision=args.precision, max_minutes=args.max_minutes, cpu_minutes=args.cpu_minutes,
               compile=args.compile, export_meta=args.export)
-    print(f"zoo train: finished; last checkpoint {run.last_checkpoint}")
+    from zoo.run_end import format_test_table
+
+    print("\n".join(run.stop))
+    if run.test_metrics:
+        print(format_test_table(run.test_metrics, run.weights_checkpoint))
     if run.exported is not None:
         print(f"exported {run.exported.id} to checkpoints/{run.exported.id}/")
+    else:
+        print(f"  Score it with its card's protocol: zoo eval {run.dir}; ship it: zoo export {run.dir} --id NEW-ID")
 
 
 def cmd_reproduce(args: argparse.Namespace, extra: list[str]) -> None:
@@ -268,9 +297,43 @@ def cmd_reproduce(args: argparse.Namespace, extra: list[str]) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
-    from zoo.export import export_checkpoint
+    """Ship a run (folder or checkpoint) as ``--id``: card fields from the run and its protocol, ``--meta`` over
+    them (:mod:`zoo.export_fields`); every check that needs no weights runs before the evaluation."""
+    from zoo.evaluation import evaluate_checkpoint
+    from zoo.export import check_target, export_checkpoint, read_lightning_checkpoint
+    from zoo.export_fields import CARD_FIELDS, fields_of_run, missing_card_fields
+    from zoo.registry import get_pretrained_cfg
+    from zoo.run_folder import open_run, protocol_id
 
-    meta_path = Path(args.meta)
+    meta = _read_meta_file(args.meta) if args.meta else {}
+    new_id = args.id if args.id is not None else meta.get("id")  # `--id ""` is an id to check (and refuse)
+    if new_id is None:
+        raise ValueError("pass --id NEW-ID (<method>-<dataset>): the id to ship the run under")
+    run = open_run(args.checkpoint)
+    architecture, model_args, _ = read_lightning_checkpoint(run.checkpoint)
+    check_target(new_id, architecture, model_args, args.replace)
+    described = all(key in meta for key in CARD_FIELDS)  # a full --meta for a bare checkpoint: no protocol needed
+    scored_by = args.protocol or (None if described and run.recipe is None else
+                                  protocol_id(run, architecture, model_args))
+    protocol = get_pretrained_cfg(scored_by) if scored_by else None
+    measured = None
+    if protocol is not None and not args.no_eval and "metrics" not in meta:
+        print(f"zoo export: scoring {run.checkpoint} with {scored_by}'s protocol ({protocol.evaluator}); "
+              "--no-eval skips this", file=sys.stderr, flush=True)
+        measured = evaluate_checkpoint(run.checkpoint, scored_by, root=args.data_root)
+    fields = fields_of_run(run, new_id, protocol, measured)
+    fields.update({**meta, "id": new_id, "training": {**fields["training"], **(meta.get("training") or {})}})
+    missing = missing_card_fields(fields)
+    if missing:
+        raise ValueError(f"the card's {', '.join(missing)} are not known for {run.checkpoint}: pass --protocol ID "
+                         "(a shipped id whose card describes this model) or --meta META.json with them")
+    cfg = export_checkpoint(run.checkpoint, fields, replace=args.replace)
+    print(f"exported {cfg.id}: checkpoints/{cfg.id}/ (sha256 {cfg.sha256[:12]}…) and zoo/pretrained/{cfg.id}.json")
+
+
+def _read_meta_file(path: str) -> dict:
+    """A ``--meta`` JSON object of card fields."""
+    meta_path = Path(path)
     if not meta_path.is_file():
         raise FileNotFoundError(f"metadata file {meta_path} not found; it holds the card fields (see zoo/registry.py)")
     try:
@@ -279,10 +342,7 @@ def cmd_export(args: argparse.Namespace) -> None:
         raise ValueError(f"{meta_path} is not JSON ({err}); it holds the card fields (see zoo/registry.py)") from err
     if not isinstance(meta, dict):
         raise ValueError(f"{meta_path} holds a JSON {type(meta).__name__}, not an object of card fields")
-    if args.id is not None:  # `--id ""` is an id to check (and refuse), not a missing option
-        meta["id"] = args.id
-    cfg = export_checkpoint(args.checkpoint, meta, replace=args.replace)
-    print(f"exported {cfg.id}: checkpoints/{cfg.id}/ (sha256 {cfg.sha256[:12]}…) and zoo/pretrained/{cfg.id}.json")
+    return meta
 
 
 def cmd_push(args: argparse.Namespace) -> None:
@@ -303,13 +363,13 @@ def cmd_cards(args: argparse.Namespace) -> None:
     if args.curves:
         from zoo.hub import checkpoints_dir
         from zoo.registry import get_pretrained_cfg
-        from zoo.run_metrics import metrics_from_wandb, write_metrics_csv
+        from zoo.run_metrics import metrics_from_run, write_metrics_csv
 
         model_id, run_dir = args.curves
         folder = checkpoints_dir() / get_pretrained_cfg(model_id).id
         if not folder.is_dir():
             raise FileNotFoundError(f"{folder} does not exist: export the checkpoint first (`zoo export`)")
-        print(f"wrote {write_metrics_csv(folder, metrics_from_wandb(run_dir))} from the W&B logs of {run_dir}")
+        print(f"wrote {write_metrics_csv(folder, metrics_from_run(run_dir))} from the CSV logs of {run_dir}")
     if args.check:
         stale = stale_cards()
         if stale:
@@ -359,8 +419,11 @@ def cmd_data_get(args: argparse.Namespace) -> None:
 
 TRAIN_EPILOG = """\
 run folders:
-  runs/<method>/<recipe>/<config-hash>: the hash covers the recipe and every option, so the same command
-  resumes from its checkpoints/last.ckpt (same W&B run), and a changed option starts a new run.
+  runs/<method>/<recipe>/<config-hash>: the hash covers the recipe and every option but the budget
+  (--max-minutes, --cpu-minutes, --trainer.max_epochs/max_steps/max_time), so the same command resumes from its
+  checkpoints/last.ckpt (same W&B run), the same command with a larger budget continues it, and a changed
+  option starts a new run. The run ends with the recipe's test metrics (if it has a test split) and says
+  whether it completed or where a limit stopped it.
   --run-name NAME picks the folder name; --fresh moves an existing folder aside (never deletes it);
   --trainer.default_root_dir=DIR picks any folder. A folder in use by another run is refused (--fresh too).
   A damaged last.ckpt is named with the intact checkpoints beside it; --ckpt_path=FILE resumes from one.
@@ -368,8 +431,29 @@ run folders:
 
 LightningCLI options follow the recipe, e.g.:
   zoo train recipes/gcn/cora.yaml --trainer.max_epochs=300 --model.init_args.lr=0.005
-  zoo train recipes/gcn/finetune-citeseer.yaml --model.init_args.init_from=gcn-cora
+  zoo train recipes/gcn/finetune-citeseer.yaml --model.init_args.lr=0.0005
   zoo train recipes/gan/nsgan-mnist.yaml --device gpu --precision bf16-mixed --max-minutes 10
+The fine-tuning recipe starts from gcn-citeseer (--model.init_args.init_from=ID names any id whose
+architecture and model_args are the recipe's). Then score and ship the run:
+  zoo eval runs/gcn/finetune-citeseer/<hash>
+  zoo export runs/gcn/finetune-citeseer/<hash> --id gcn-citeseer-ft
+"""
+
+EVAL_EPILOG = """\
+examples (<hash>: the run folder `zoo train` printed):
+  zoo eval gcn-cora
+  zoo eval runs/gcn/cora/<hash>                   a run of recipes/gcn/cora.yaml: gcn-cora's protocol
+  zoo eval runs/gcn/cora/<hash>/checkpoints/last.ckpt
+  zoo eval runs/gcn/finetune-citeseer/<hash> --protocol gcn-citeseer
+"""
+
+EXPORT_EPILOG = """\
+examples (<hash>: the run folder `zoo train` printed):
+  zoo export runs/gcn/cora/<hash> --id gcn-cora-mine
+  zoo export runs/gcn/cora/<hash>/checkpoints/last.ckpt --id gcn-cora-mine --no-eval
+  zoo export runs/gcn/finetune-citeseer/<hash> --id gcn-citeseer-ft --protocol gcn-citeseer
+--meta META.json (a JSON object of registry fields, zoo/registry.py) overrides any derived field, e.g.
+{"notes": "..."}; an id shipped with another model is refused unless --replace.
 """
 
 
@@ -408,8 +492,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id")
     p.set_defaults(fn=cmd_info)
 
-    p = sub.add_parser("eval", help="recompute a checkpoint's card metrics on the real data")
-    p.add_argument("id")
+    p = sub.add_parser(
+        "eval", help="recompute a checkpoint's card metrics on the real data, or score a run of yours",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EVAL_EPILOG,
+        description="Recompute the card metrics of a shipped id, or score a `zoo train` run (its folder or a "
+                    "checkpoint) with the protocol of the id its recipe trains.")
+    p.add_argument("id", metavar="ID|RUN", help="a shipped id (`zoo list`), a run folder runs/<method>/<recipe>/"
+                   "<hash> (its best monitored checkpoint, else last.ckpt) or a checkpoint .ckpt")
+    p.add_argument("--protocol", default=None, metavar="ID",
+                   help="score a run with this id's protocol (default: the id whose reproduce.recipe is the "
+                        "run's recipe)")
     p.add_argument("--data-root", "--data.root", dest="data_root", default=None)
     p.add_argument("--json", action="store_true", help="also print the results as JSON")
     p.add_argument("--only", metavar="NAMES", help="recompute only these metrics (comma-separated card names, "
@@ -480,10 +572,26 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replace the shipped checkpoint and card with the reproduced ones (off by default)")
     p.set_defaults(fn=cmd_reproduce, passthrough=True)
 
-    p = sub.add_parser("export", help="Lightning checkpoint -> checkpoints/<id>/ + registry entry + card")
-    p.add_argument("checkpoint")
-    p.add_argument("--meta", required=True, help="JSON file with the card fields (PretrainedCfg)")
-    p.add_argument("--id", default=None, help="the id to ship under (default: the metadata's)")
+    p = sub.add_parser(
+        "export", help="a run (folder or checkpoint) -> checkpoints/<id>/ + registry entry + card",
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=EXPORT_EPILOG,
+        description="Ship a `zoo train` run as a zoo id. The card is written from the run, no metadata file "
+                    "needed: architecture and model_args from the checkpoint; method, dataset, task, paper and "
+                    "the metrics' protocol from the shipped id whose recipe the run trains (--protocol names "
+                    "another); the metrics' values measured now with that protocol (--no-eval: left out); the "
+                    "reproduce field from the run's recipe and options; the W&B run id from the run folder. "
+                    "Everything is checked before the first write.")
+    p.add_argument("checkpoint", metavar="RUN", help="a run folder runs/<method>/<recipe>/<hash> (its best "
+                   "monitored checkpoint, else last.ckpt) or a checkpoint .ckpt")
+    p.add_argument("--id", default=None, help="the id to ship under, <method>-<dataset> (default: --meta's)")
+    p.add_argument("--meta", default=None, metavar="META.json",
+                   help="a JSON object of card fields (zoo/registry.py PretrainedCfg) that override the derived ones")
+    p.add_argument("--protocol", default=None, metavar="ID",
+                   help="the shipped id whose card fields and evaluation describe the run (default: the id "
+                        "whose reproduce.recipe is the run's recipe)")
+    p.add_argument("--no-eval", action="store_true",
+                   help="do not score the checkpoint now: the card has no metric values (`zoo eval NEW-ID` later)")
+    p.add_argument("--data-root", default=None, help="the data root of the evaluation (default: $ZOO_DATA_ROOT)")
     p.add_argument("--replace", action="store_true",
                    help="ship under an id whose registry entry names another architecture or model_args")
     p.set_defaults(fn=cmd_export)
@@ -514,7 +622,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cards", help="regenerate every model card and MODEL_CARDS.md")
     p.add_argument("--check", action="store_true", help="fail if any card or figure is out of date")
     p.add_argument("--curves", nargs=2, metavar=("ID", "RUN_DIR"), default=None,
-                   help="first keep the metrics a `zoo train` run logged (its W&B files under RUN_DIR) as "
+                   help="first keep the metrics a `zoo train` run logged (its CSV logs, RUN_DIR/csv/) as "
                         "checkpoints/ID/metrics.csv, drawn on the card as curves.png")
     p.set_defaults(fn=cmd_cards)
     return parser

@@ -48,7 +48,7 @@ from zoo.io import (
     validate_id,
     write_text_atomic,
 )
-from zoo.registry import PretrainedCfg, create_model, pretrained_dir
+from zoo.registry import PretrainedCfg, create_model, load_pretrained_cfgs, pretrained_dir
 
 NET_PREFIX = "net."
 OWNED_FILES = (WEIGHTS_NAME, CONFIG_NAME, CARD_NAME)  # what export writes; the rest of a folder is the user's
@@ -90,7 +90,6 @@ def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
 
     ``replace``: ship even when the registry entry of this id names another architecture or model_args."""
     from zoo.cards import index_path, render_card, render_index
-    from zoo.registry import load_pretrained_cfgs
 
     model_id = _checked_id(meta)
     bad = non_finite_tensors(net.state_dict())
@@ -98,16 +97,9 @@ def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
         raise ExportError(f"the weights hold NaN or infinite values ({', '.join(bad[:3])}"
                           f"{' ...' if len(bad) > 3 else ''}): the run diverged. Export an earlier checkpoint or "
                           "retrain with a lower learning rate.")
-    target = checkpoints_dir() / model_id
-    try:
-        check_replaceable(target)
-    except ValueError as err:
-        raise ExportError(str(err)) from err
     _check_meta_agrees(meta, architecture, model_args)
-    recover_interrupted()  # an earlier export's crash is finished first: the entry compared below is then current
-    shipped = load_pretrained_cfgs().get(model_id)
-    if shipped is not None and not replace:
-        _check_same_model(shipped, architecture, model_args)
+    check_target(model_id, architecture, model_args, replace)
+    target = checkpoints_dir() / model_id
     fields = {**meta, "architecture": architecture, "model_args": model_args}
     render_card(PretrainedCfg.from_dict({**fields, "sha256": "0" * 64}))  # bad metadata: refused before any write
     # Weights first, so the sha256 is known when config.json and the card are written; any error removes the staged
@@ -125,6 +117,23 @@ def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
     return cfg
 
 
+def check_target(model_id: str, architecture: str, model_args: dict[str, Any], replace: bool = False) -> None:
+    """The checks that need no weights, run again by :func:`export_module` and first by ``zoo export RUN`` before
+    its evaluation: a plain id, a target folder that can be replaced, and (unless ``replace``) the same model as
+    the registry entry it would replace."""
+    try:
+        validate_id(model_id)
+        check_replaceable(checkpoints_dir() / model_id)
+    except InvalidIdError as err:
+        raise ExportError(f"{err}; pass --id <method>-<dataset>") from err
+    except ValueError as err:
+        raise ExportError(str(err)) from err
+    recover_interrupted()  # an earlier export's crash is finished first: the entry compared below is then current
+    shipped = load_pretrained_cfgs().get(model_id)
+    if shipped is not None and not replace:
+        _check_same_model(shipped, architecture, model_args)
+
+
 def _checked_id(meta: dict[str, Any]) -> str:
     if "id" not in meta:
         raise ExportError("the export metadata needs an 'id' (<method>-<dataset>)")
@@ -137,6 +146,11 @@ def _checked_id(meta: dict[str, Any]) -> str:
 def _as_json(value: Any) -> Any:
     """``value`` as the registry stores it (tuples become lists), so a checkpoint's args compare with an entry's."""
     return json.loads(json.dumps(value, sort_keys=True))
+
+
+def same_args(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two model_args are the same once stored as JSON (a tuple equals a list)."""
+    return _as_json(a) == _as_json(b)
 
 
 def _args_difference(expected: dict[str, Any], actual: dict[str, Any]) -> str:

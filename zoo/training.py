@@ -69,6 +69,7 @@ from zoo.run_checkpoints import AtomicCheckpointIO, check_resumable
 from zoo.run_end import measure_test_metrics, stop_lines
 
 RUN_ID_FILE = "wandb_run_id"
+WANDB_PROJECT = "zoo"  # every run logs to this W&B project; the cards name it beside the run id
 RUN_RECORD = "zoo_run.json"  # <run>/zoo_run.json: the recipe and options of the run (zoo eval/export read it)
 # A run's length and its limits are not part of its identity: the same command with more of them continues the run
 BUDGET_OPTIONS = ("trainer.max_time", "trainer.max_epochs", "trainer.max_steps")
@@ -117,7 +118,7 @@ def run_id_of(run_dir: Path) -> str:
     return run_id
 
 
-def make_wandb_logger(run_dir: Path, name: str, project: str = "zoo"):
+def make_wandb_logger(run_dir: Path, name: str, project: str = WANDB_PROJECT):
     """A ``WandbLogger`` that keeps its run id in ``run_dir`` so a resumed run logs into the same W&B run."""
     from lightning.pytorch.loggers import WandbLogger
 
@@ -649,6 +650,8 @@ def export_run(run: Run, meta: dict[str, Any], recipe: Path, overrides: Sequence
     meta = dict(meta)
     training = dict(meta.get("training") or {})
     training.setdefault("wandb_run_id", run.wandb_run_id)
+    training.setdefault("wandb_project", WANDB_PROJECT)
+    training.setdefault("wandb_synced", wandb_mode() == "online")  # an online run logs to the server as it goes
     training.setdefault("run_folder", str(run.dir))
     meta["training"] = training
     meta.setdefault("reproduce", {"recipe": shown_recipe(recipe), "overrides": list(overrides)})

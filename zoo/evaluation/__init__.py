@@ -4,9 +4,10 @@ An evaluator is ``fn(model, cfg, root=None) -> dict[metric_name, value]``, regis
 :func:`register_evaluator`; a pretrained entry names its evaluator in ``cfg.evaluator``. Family modules in
 this package are imported automatically.
 
+:func:`evaluate_checkpoint` scores a run's checkpoint (``zoo eval RUN``) with a shipped id's protocol.
+
 Evaluator names are lower-case words joined by hyphens, ``<family or dataset>-<what it measures>``:
 ``planetoid-accuracy``, ``moleculenet-regression``, ``qm9-regression``, ``gan-fid``, ``aae-parzen`` ...
-:data:`ALIASES` keeps the names of older entries working.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ import importlib
 import pkgutil
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 _EVALUATORS: dict[str, Callable] = {}
 NAME = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
-ALIASES = {"gan_fid": "gan-fid"}  # the old spelling, still in gan-mnist's entry
 
 
 def register_evaluator(name: str) -> Callable:
@@ -35,7 +36,6 @@ def register_evaluator(name: str) -> Callable:
 def get_evaluator(name: str) -> Callable:
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
-    name = ALIASES.get(name, name)
     if name not in _EVALUATORS:
         raise ValueError(f"no evaluator named {name!r}; registered: {sorted(_EVALUATORS)}. Fix the 'evaluator' "
                          "field of the registry entry")
@@ -49,9 +49,30 @@ def evaluate(model_id: str, root: str | None = None, only: set[str] | None = Non
     from zoo.registry import get_pretrained_cfg
 
     cfg = get_pretrained_cfg(model_id)
+    evaluator = _evaluator_of(cfg)
+    return _run(evaluator, load(model_id), cfg, root, only)
+
+
+def evaluate_checkpoint(checkpoint: str | Path, protocol_id: str, root: str | None = None,
+                        only: set[str] | None = None) -> dict[str, float]:
+    """Score the trained network of a ``zoo train`` checkpoint (``runs/.../checkpoints/last.ckpt``) with the
+    protocol of the shipped id ``protocol_id``: its evaluator, metrics and settings (``zoo eval RUN``)."""
+    from zoo.export import load_trained_net
+    from zoo.registry import get_pretrained_cfg
+
+    cfg = get_pretrained_cfg(protocol_id)
+    evaluator = _evaluator_of(cfg)  # before the checkpoint is read: an id without one fails at once
+    net, _, _ = load_trained_net(checkpoint)
+    return _run(evaluator, net, cfg, root, only)
+
+
+def _evaluator_of(cfg) -> Callable:
     if not cfg.evaluator:
-        raise ValueError(f"{model_id} names no evaluator in its registry entry")
-    evaluator = get_evaluator(cfg.evaluator)
+        raise ValueError(f"{cfg.id} names no evaluator in its registry entry")
+    return get_evaluator(cfg.evaluator)
+
+
+def _run(evaluator: Callable, model, cfg, root: str | None, only: set[str] | None) -> dict[str, float]:
     if only is not None:
-        return evaluator(load(model_id), cfg, root=root, only=only)
-    return evaluator(load(model_id), cfg, root=root)
+        return evaluator(model, cfg, root=root, only=only)
+    return evaluator(model, cfg, root=root)
