@@ -1,11 +1,13 @@
 """torch.hub entry points: every shipped zoo id, loadable without installing the zoo.
 
-As for FAIR's pytorch_GAN_zoo, a clone (or the GitHub repository) is enough::
+As for FAIR's pytorch_GAN_zoo, a clone of the repository is enough::
 
     import torch
-    faces = torch.hub.load("zoo-models/zoo", "wgan_gp_celeba")            # from GitHub
-    gcn = torch.hub.load("/path/to/clone", "gcn_cora", source="local")     # from a clone
-    torch.hub.list("zoo-models/zoo")                                       # every entry point
+    faces = torch.hub.load("/path/to/clone", "wgan_gp_celeba", source="local")
+    torch.hub.list("/path/to/clone", source="local")                       # every entry point
+
+The repository is not published yet (``pyproject.toml``'s ``[project.urls]`` has no URL, see :mod:`zoo.project`);
+once it is, ``torch.hub.load("OWNER/NAME", "wgan_gp_celeba")`` loads from GitHub the same way.
 
 There is one entry point per id in the registry (``zoo/pretrained/<id>.json``), named after the id with ``-``
 replaced by ``_`` (``wgan-gp-celeba`` -> ``wgan_gp_celeba``). Each returns exactly what ``zoo.load(id)`` returns:

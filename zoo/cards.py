@@ -26,12 +26,12 @@ from zoo.hub import (
     checkpoints_dir,
     config_disagreement,
     read_config,
-    write_text_atomic,
 )
+from zoo.io import write_text_atomic
+from zoo.project import github_repo, repository_url
 from zoo.registry import Metric, PaperResult, PretrainedCfg, load_pretrained_cfgs
 from zoo.run_metrics import METRICS_NAME, read_metrics_csv
 
-REPO_URL = "https://github.com/zoo-models/zoo"
 INDEX_NAME = "MODEL_CARDS.md"
 FAMILY_FIGURES = "docs/figures"  # relative to the repository root, beside MODEL_CARDS.md
 GAN_FAMILY_FIGURE = "gan-loss-family-mnist.png"
@@ -54,11 +54,12 @@ CARD_TEMPLATE = """---
 
 # {{ id }}
 
-{{ method }} trained on {{ dataset }}, shipped by [zoo]({{ repo_url }}).
+{{ method }} trained on {{ dataset }}, shipped by {{ shipped_by }}.
 {{ status }}
 ```python
 import zoo
 model = zoo.load("{{ id }}")
+{{ hub_load }}
 ```
 {{ samples }}
 ## Results
@@ -141,11 +142,43 @@ def _protocol(cfg: PretrainedCfg) -> str:
                      for (protocol, command), names in groups.items())
 
 
+def _shipped_by() -> str:
+    """The zoo, linked when ``pyproject.toml``'s ``[project.urls]`` gives its repository (:mod:`zoo.project`)."""
+    url = repository_url()
+    return f"[zoo]({url})" if url else "zoo (not published yet: load it from a clone of its repository, as below)"
+
+
+def _hub_load(cfg: PretrainedCfg) -> str:
+    """The ``torch.hub`` line: from the published GitHub repository, else from a clone."""
+    entry = cfg.id.replace("-", "_")
+    repo = github_repo(repository_url())
+    if repo:
+        return (f"# or, without installing the zoo:\nimport torch\n"
+                f"model = torch.hub.load(\"{repo}\", \"{entry}\")")
+    return (f"# or, without installing the zoo, from a clone of its repository:\nimport torch\n"
+            f"model = torch.hub.load(\"path/to/clone\", \"{entry}\", source=\"local\")")
+
+
+WANDB_KEYS = ("wandb_run_id", "wandb_project", "wandb_synced")
+
+
+def _wandb_line(training: dict) -> str:
+    """Where the run's W&B logs are: its run id in the W&B project (``zoo``, the one ``zoo train`` logs to) and
+    whether they were synced to a server (not unless the record says so: runs here log offline)."""
+    run_id = training.get("wandb_run_id")
+    if not run_id:
+        return "- W&B run: not recorded"
+    project = training.get("wandb_project") or "zoo"
+    synced = "synced to W&B" if training.get("wandb_synced") else "logged offline; not synced to a W&B server"
+    return f"- W&B run: `{run_id}` in project `{project}` ({synced})"
+
+
 def _training(cfg: PretrainedCfg) -> str:
     if not cfg.training:
         return "Not recorded."
-    return "\n".join(f"- {key.replace('_', ' ')}: {'not recorded' if value is None else value}"
-                     for key, value in sorted(cfg.training.items()))
+    lines = [f"- {key.replace('_', ' ')}: {'not recorded' if value is None else value}"
+             for key, value in sorted(cfg.training.items()) if key not in WANDB_KEYS]
+    return "\n".join([*lines, _wandb_line(cfg.training)])
 
 
 def _samples(cfg: PretrainedCfg) -> str:
@@ -194,7 +227,7 @@ def render_card(cfg: PretrainedCfg) -> str:
     )
     card = ModelCard.from_template(
         data, template_str=CARD_TEMPLATE, id=cfg.id, method=cfg.method, dataset=cfg.dataset,
-        repo_url=REPO_URL, results_table=results_table(cfg), protocol=_protocol(cfg), reproduce=reproduce_section(cfg),
+        shipped_by=_shipped_by(), hub_load=_hub_load(cfg), results_table=results_table(cfg), protocol=_protocol(cfg), reproduce=reproduce_section(cfg),
         training=_training(cfg), curves=_curves(cfg), samples=_samples(cfg), architecture=cfg.architecture,
         model_args=cfg.model_args, task=cfg.task,
         split=cfg.split, paper=cfg.paper, license=cfg.license, dataset_license=cfg.dataset_license or "see dataset",
