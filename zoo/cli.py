@@ -464,9 +464,11 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--precision", default=None, metavar="P",
                    help="trainer.precision, e.g. bf16-mixed or 32-true (default: the recipe's)")
     p.add_argument("--max-minutes", type=float, default=None, metavar="M",
-                   help="stop after M minutes of wall-clock time (trainer.max_time)")
+                   help="stop after M minutes of wall-clock time (trainer.max_time); the same command with a larger M "
+                        "continues the run")
     p.add_argument("--cpu-minutes", type=float, default=None, metavar="M",
-                   help="stop after M minutes of the training process's CPU time (a fair limit on a shared machine)")
+                   help="stop after M minutes of the training process's CPU time (a fair limit on a shared machine); "
+                        "a larger M continues the run")
 
 
 def positive_int(text: str) -> int:
@@ -556,7 +558,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="torch.compile the networks (pays on a GPU; checkpoints are unchanged); MODE "
                         "reduce-overhead adds CUDA graphs, for the small models bound by kernel launches")
     p.add_argument("--export", default=None, metavar="META.json",
-                   help="when the run ends, export last.ckpt to checkpoints/<id>/ with these card fields")
+                   help="when the run ends, export its weights (the best monitored checkpoint, else last.ckpt) to "
+                        "checkpoints/<id>/ with these card fields; `zoo export RUN --id NEW` needs none")
     p.set_defaults(fn=cmd_train, passthrough=True)
 
     p = sub.add_parser(

@@ -482,7 +482,7 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
             _fit_locked(run, recipe, overrides, moved, ckpt_override, config_args, cli_overrides,
                         args_from_settings, extra, settings, verbose, test)
     except BaseException:
-        if owned is not None and (run.cli is None or run.trainer.global_step == 0):
+        if owned is not None and _is_rank_zero() and (run.cli is None or run.trainer.global_step == 0):
             _remove_unstarted(owned)  # a refused option, weights that do not fit, missing data: no folder left
         raise
     if meta is not None and run.trainer.is_global_zero:
