@@ -61,7 +61,7 @@ def test_zoo_cards_curves_keeps_a_runs_metrics_and_puts_the_figure_on_the_card(i
     import shutil
     from pathlib import Path
 
-    from wandb_log import history, write_wandb_file
+    from csv_log import write_csv_log
 
     import zoo
     from zoo.cli import main
@@ -70,17 +70,17 @@ def test_zoo_cards_curves_keeps_a_runs_metrics_and_puts_the_figure_on_the_card(i
     shutil.copytree(repo / "checkpoints" / "gcn-cora", isolated_zoo / "checkpoints" / "gcn-cora")
     shutil.copy(repo / "zoo" / "pretrained" / "gcn-cora.json", isolated_zoo / "pretrained")
     run = isolated_zoo / "runs" / "gcn" / "cora"
-    write_wandb_file(run / "wandb" / "offline-run-1" / "run-1.wandb",
-                     [history(s, **{"train/loss": 2.0 / (s + 1), "val/accuracy": s / 200}) for s in range(0, 200, 10)])
+    write_csv_log(run / "csv" / "version_0" / "metrics.csv",
+                  [{"step": s, "epoch": s, "train/loss": 2.0 / (s + 1), "val/accuracy": s / 200} for s in range(0, 200, 10)])
     assert main(["cards", "--curves", "gcn-cora", str(run)]) == 0
-    assert "metrics.csv from the W&B logs" in capsys.readouterr().out
+    assert "metrics.csv from the CSV logs" in capsys.readouterr().out
     folder = isolated_zoo / "checkpoints" / "gcn-cora"
     assert {"metrics.csv", "curves.png"} <= {p.name for p in folder.iterdir()}
     card = (folder / "README.md").read_text()
     assert "![Training curves of gcn-cora](curves.png)" in card and "(40 logged values)" in card
     assert main(["cards", "--check"]) == 0
     assert main(["cards", "--curves", "gcn-cora", str(isolated_zoo / "empty")]) == 2  # one line, no traceback
-    assert "no W&B run file" in capsys.readouterr().err
+    assert "no CSV log" in capsys.readouterr().err
 
 
 def test_a_config_json_that_disagrees_with_its_entry_is_stale_and_rewritten_but_never_its_weights(isolated_zoo):
@@ -135,12 +135,12 @@ def test_a_config_json_that_disagrees_with_its_entry_is_stale_and_rewritten_but_
         write_cards()
     assert read_config(folder)["model_args"] == args
     assert (folder / "README.md").read_bytes() == card  # refused before the first write: no card rewritten
-    from wandb_log import history, write_wandb_file
+    from csv_log import write_csv_log
 
     from zoo.cli import main
 
     run = isolated_zoo / "run"
-    write_wandb_file(run / "wandb" / "offline-run-1" / "run-1.wandb", [history(0, **{"train/loss": 1.0})])
+    write_csv_log(run / "csv" / "version_0" / "metrics.csv", [{"step": 0, "epoch": 0, "train/loss": 1.0}])
     assert main(["cards", "--curves", "gcn-tiny", str(run)]) == 2  # --curves too checks before writing
     assert not (folder / "metrics.csv").exists() and (folder / "README.md").read_bytes() == card
 

@@ -8,30 +8,26 @@
 ``step`` is Lightning's ``trainer/global_step``; ``epoch`` may be empty. At most :data:`MAX_POINTS` rows are
 kept per metric (evenly thinned, first and last kept), so the file stays a few tens of KB.
 
-Where the rows come from: every ``zoo train`` run logs through Lightning's ``WandbLogger``, which (online or
-offline) writes a ``run-<id>.wandb`` file under ``<run>/wandb/``. :func:`metrics_from_wandb` reads those files
-directly; they are a LevelDB-style log (32 KiB blocks of records ``crc32c:4 | length:2 | type:1 | data``,
-types FULL/FIRST/MIDDLE/LAST, after a 7-byte ``:W&B`` header) of ``wandb_internal_pb2.Record`` messages, and
-the ``history`` records are what ``wandb.log`` received. No W&B account or network is involved.
+Where the rows come from: every ``zoo train`` run logs through Lightning's ``CSVLogger`` beside W&B
+(:func:`zoo.training.make_csv_logger`), one ``<run>/csv/version_<n>/metrics.csv`` per session of the run (a resumed
+run starts the next version); :func:`metrics_from_run` reads them, a later session's value for a step replacing an
+earlier one. A run made with Lightning's default CSV logger (``lightning_logs/version_<n>/``) reads the same way.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import math
-import struct
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 METRICS_NAME = "metrics.csv"
 MAX_POINTS = 300
-_BLOCK = 32768
-_HEADER = 7  # ":W&B" + 2-byte magic + 1-byte version, then records with 7-byte headers
-_SKIP = {"train/generator_steps", "train/critic_steps", "train/cpu_minutes"}  # counters, not curves (bookkeeping
-# keys such as epoch, trainer/global_step and W&B's _step are outside METRIC_SPLITS and skipped with the rest)
+LOG_DIRS = ("csv", "lightning_logs")  # CSVLogger folders in a run folder: the zoo's, and Lightning's default
+_SKIP = {"train/generator_steps", "train/critic_steps", "train/cpu_minutes"}  # counters, not curves (the step and
+# epoch columns are outside METRIC_SPLITS and skipped with the rest)
 
 
 class Point(NamedTuple):
@@ -41,72 +37,50 @@ class Point(NamedTuple):
     value: float
 
 
-def _wandb_records(path: Path) -> Iterator[bytes]:
-    """The raw records of one ``.wandb`` file (the LevelDB log format, records split across blocks joined)."""
-    data = path.read_bytes()
-    if not data.startswith(b":W&B"):
-        raise ValueError(f"{path} is not a W&B run file (no ':W&B' header)")
-    pos, pending = _HEADER, b""
-    while pos + 7 <= len(data):
-        left = _BLOCK - pos % _BLOCK
-        if left < 7:  # a block's tail too short for a record header is zero padding
-            pos += left
-            continue
-        _crc, length, kind = struct.unpack("<IHB", data[pos:pos + 7])
-        if kind == 0:  # zero padding up to the block's end (the writer stopped mid-block)
-            pos += left
-            continue
-        chunk, pos = data[pos + 7:pos + 7 + length], pos + 7 + length
-        if kind == 1:
-            yield chunk
-        elif kind == 2:
-            pending = chunk
-        elif kind == 3:
-            pending += chunk
-        elif kind == 4:
-            yield pending + chunk
-            pending = b""
-
-
 METRIC_SPLITS = ("train", "val", "test")  # what a curve shows: the run's logged metrics, not its media
 
 
-def metrics_from_wandb(run_dir: str | Path) -> list[Point]:
-    """Every numeric value logged by the W&B run(s) under ``run_dir`` (a resumed run has several files; a later
-    value for the same step and metric replaces an earlier one)."""
-    from wandb.proto import wandb_internal_pb2 as pb
+def csv_logs(run_dir: str | Path) -> list[Path]:
+    """The CSVLogger files of a run folder, in the order they were written (by version)."""
+    found = [p for name in LOG_DIRS for p in Path(run_dir).glob(f"{name}/version_*/{METRICS_NAME}")]
+    return sorted(found, key=lambda p: (p.parent.parent.name, _version(p.parent.name)))
 
-    files = sorted(Path(run_dir).rglob("run-*.wandb"), key=lambda p: p.stat().st_mtime)
+
+def _version(folder: str) -> int:
+    number = folder.removeprefix("version_")
+    return int(number) if number.isdigit() else -1
+
+
+def metrics_from_run(run_dir: str | Path) -> list[Point]:
+    """Every numeric metric value logged by the run in ``run_dir`` (its CSVLogger files; a later session's value for
+    the same step and metric replaces an earlier one)."""
+    files = csv_logs(run_dir)
     if not files:
-        raise FileNotFoundError(f"no W&B run file (run-*.wandb) under {run_dir}: was the run logged with "
-                                "WANDB_MODE=disabled? Rerun it with WANDB_MODE=offline to keep its curves.")
+        raise FileNotFoundError(f"no CSV log (csv/version_*/metrics.csv) under {run_dir}: is it a zoo train run "
+                                "folder? Runs log there whatever W&B's mode")
     points: dict[tuple[int, str], Point] = {}
     for path in files:
-        for raw in _wandb_records(path):
-            record = pb.Record()
-            record.ParseFromString(raw)
-            if record.WhichOneof("record_type") != "history":
-                continue
-            row = {(i.key or "/".join(i.nested_key)): i.value_json for i in record.history.item}
-            for point in _points(row):
-                points[(point.step, point.metric)] = point
+        with open(path, newline="") as f:
+            for row in csv.DictReader(f):
+                for point in _points(row):
+                    points[(point.step, point.metric)] = point
     return sorted(points.values(), key=lambda p: (p.metric, p.step))
 
 
 def _points(row: dict[str, str]) -> Iterator[Point]:
-    step = row.get("trainer/global_step", row.get("_step"))
-    if step is None:
+    """The metric values of one CSVLogger row (empty cells are metrics not logged at that step)."""
+    step, epoch = row.get("step"), row.get("epoch")
+    if not step:
         return
-    epoch = row.get("epoch")
     for key, text in row.items():
-        if key in _SKIP or key.split("/")[0] not in METRIC_SPLITS:  # e.g. samples/width of a logged image
+        if not key or not text or key in _SKIP or key.split("/")[0] not in METRIC_SPLITS:
             continue
         try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
+            value = float(text)
+        except ValueError:
             continue
-        if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-            yield Point(int(float(step)), None if epoch is None else int(float(epoch)), key, float(value))
+        if math.isfinite(value):
+            yield Point(int(float(step)), int(float(epoch)) if epoch else None, key, value)
 
 
 def metrics_from_records(records: Iterable[dict]) -> list[Point]:
@@ -145,7 +119,7 @@ def metrics_csv_text(points: list[Point]) -> str:
 
 def write_metrics_csv(folder: str | Path, points: list[Point]) -> Path:
     """Write ``folder/metrics.csv`` (atomically); refuse an empty run, which would draw an empty figure."""
-    from zoo.hub import write_text_atomic
+    from zoo.io import write_text_atomic
 
     if not points:
         raise ValueError(f"no numeric metrics were logged; nothing to write to {Path(folder) / METRICS_NAME}")
