@@ -2,7 +2,7 @@
 
 import pytest
 
-from zoo.evaluation import _EVALUATORS, ALIASES, NAME, get_evaluator, register_evaluator
+from zoo.evaluation import _EVALUATORS, NAME, get_evaluator, register_evaluator
 from zoo.registry import load_pretrained_cfgs
 
 
@@ -11,12 +11,12 @@ def test_every_registered_evaluator_has_one_style_and_every_entry_names_one():
     assert all(NAME.fullmatch(name) for name in _EVALUATORS), sorted(_EVALUATORS)
     for model_id, cfg in load_pretrained_cfgs().items():
         assert callable(get_evaluator(cfg.evaluator)), model_id
-        assert cfg.evaluator in ALIASES or NAME.fullmatch(cfg.evaluator), f"{model_id}: {cfg.evaluator}"
+        assert NAME.fullmatch(cfg.evaluator), f"{model_id}: {cfg.evaluator}"
 
 
-def test_an_old_spelling_is_an_alias_of_the_new_one():
-    assert get_evaluator("gan_fid") is get_evaluator("gan-fid")
-    assert all(new in _EVALUATORS for new in ALIASES.values())
+def test_an_unknown_name_says_what_to_fix():
+    with pytest.raises(ValueError, match="no evaluator named 'gan_fid'.*registry entry"):
+        get_evaluator("gan_fid")  # the old spelling is not kept: nobody had it
 
 
 @pytest.mark.parametrize("bad", ["gan_fid2", "QM9", "planetoid accuracy", "-fid", ""])
