@@ -56,3 +56,75 @@ def test_no_bench_script_edits_sys_path():
             if isinstance(node, ast.Attribute) and node.attr == "path" and getattr(node.value, "id", None) == "sys":
                 editors.append(str(path.relative_to(repo)))
     assert editors == []
+
+
+NAMEDTUPLE_API = {"_fields", "_replace", "_asdict", "_make"}  # public: the underscore keeps them apart from fields
+
+
+def _is_private(name: str) -> bool:
+    return name.startswith("_") and not (name.startswith("__") and name.endswith("__")) and name not in NAMEDTUPLE_API
+
+
+def _zoo_private_names() -> set[str]:
+    """Every underscore name the zoo defines: functions, classes, module and class variables, attributes it
+    assigns (``self._x = ...``), arguments and imports under an underscore alias."""
+    names = set()
+    for path in ZOO.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                names.add(node.name)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                names.add(node.id)
+            elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+                names.add(node.attr)
+            elif isinstance(node, ast.arg):
+                names.add(node.arg)
+            elif isinstance(node, ast.alias):
+                names.add(node.asname or node.name.split(".")[0])
+    return {n for n in names if _is_private(n)}
+
+
+def test_no_module_touches_an_underscore_attribute_of_another_librarys_object():
+    """Only public APIs of Lightning, PyG, torch and wandb: an ``obj._name`` (or ``getattr(obj, "_name")``) in the
+    zoo must name something the zoo itself defines. An upgrade of a library can change its private parts silently."""
+    own = _zoo_private_names()
+    found = []
+    for path in sorted(ZOO.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            name = None
+            if isinstance(node, ast.Attribute):
+                name = node.attr
+            elif (isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("getattr", "setattr", "hasattr")
+                  and len(node.args) > 1 and isinstance(node.args[1], ast.Constant)
+                  and isinstance(node.args[1].value, str)):
+                name = node.args[1].value
+            if name is not None and _is_private(name) and name not in own:
+                found.append(f"{path.relative_to(ZOO.parent)}:{node.lineno} {name}")
+    assert found == []
+
+
+def test_no_module_imports_a_private_name_of_another_library():
+    found = []
+    for path in sorted(ZOO.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.module.startswith("zoo") and node.level == 0:
+                found += [f"{path.relative_to(ZOO.parent)}:{node.lineno} {node.module}.{a.name}"
+                          for a in node.names if _is_private(a.name)]
+                if any(_is_private(part) for part in node.module.split(".")):
+                    found.append(f"{path.relative_to(ZOO.parent)}:{node.lineno} {node.module}")
+            elif isinstance(node, ast.Import):
+                found += [f"{path.relative_to(ZOO.parent)}:{node.lineno} {a.name}" for a in node.names
+                          if any(_is_private(part) for part in a.name.split("."))]
+    assert found == []
+
+
+def test_zoo_io_names_are_imported_from_zoo_io():
+    """zoo.hub uses zoo.io's helpers but does not re-export them: one name, one home."""
+    io_names = {n.name for n in ast.parse((ZOO / "io.py").read_text()).body
+                if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    found = []
+    for path in [*ZOO.rglob("*.py"), *(ZOO.parent / "bench").rglob("*.py"), *(ZOO.parent / "tests").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "zoo.hub":
+                found += [f"{path.name}: {a.name}" for a in node.names if a.name in io_names]
+    assert found == []
