@@ -301,13 +301,13 @@ def test_a_run_ends_with_its_test_metrics_and_says_it_is_complete(in_tmp, capsys
 
     assert main(["train", str(GCN), "--trainer.max_epochs=2", *QUIET, "--run-name", "end"]) == 0
     out = capsys.readouterr().out
-    assert "zoo train: complete, epoch 2 of 2, step 2" in out and "--trainer.max_epochs=N above 2" in out
+    assert "zoo train: complete, after 2 of 2 epochs, step 2" in out and "--trainer.max_epochs=N above 2" in out
     assert "zoo train: test metrics of runs/gcn/cora/end/checkpoints/last.ckpt" in out
     accuracy = float(out.split("test/accuracy")[1].split()[0])
     assert 0 <= accuracy <= 100
     assert main(["train", str(GCN), "--trainer.max_epochs=2", *QUIET, "--run-name", "end"]) == 0
     again = capsys.readouterr().out
-    assert "this run was already complete (epoch 2 of 2, step 2): nothing more was trained" in again
+    assert "this run was already complete (after 2 of 2 epochs, step 2): nothing more was trained" in again
     assert f"{accuracy:.4f}" in again.split("test/accuracy")[1]  # the same weights, tested again
 
 
@@ -324,13 +324,13 @@ def test_more_budget_continues_the_same_run(in_tmp):
 def test_a_cpu_limit_stop_says_where_and_how_to_continue(in_tmp):
     run = fit(GCN, ["--trainer.max_epochs=50", *QUIET], cpu_minutes=1e-9, test=False)
     text = "\n".join(run.stop)
-    assert "stopped by the 1e-09-minute CPU limit (--cpu-minutes) at epoch 1 of 50, step 1" in text
+    assert "stopped by its CPU limit (--cpu-minutes: 6e-08 s) after 1 of 50 epochs, step 1" in text
     assert "rerun the same command with a larger --cpu-minutes" in text and run.test_metrics is None
 
 
 def test_a_wall_clock_stop_is_named(in_tmp):
     run = fit(GCN, ["--trainer.max_epochs=50", *QUIET], max_minutes=1 / 60, callbacks=[_Sleep(1.1)], test=False)
-    assert "stopped by the" in run.stop[0] and "wall-clock limit (--max-minutes) at epoch" in run.stop[0]
+    assert "stopped by its wall-clock limit (--max-minutes: 1 s) after " in run.stop[0]
 
 
 class _Sleep(__import__("lightning").pytorch.Callback):

@@ -22,8 +22,13 @@ from lightning.pytorch.utilities.model_helpers import is_overridden
 
 
 def _position(trainer: Trainer) -> str:
+    """``"after 8 of 200 epochs, step 8"``."""
     of = f" of {trainer.max_epochs}" if trainer.max_epochs and trainer.max_epochs > 0 else ""
-    return f"epoch {trainer.current_epoch}{of}, step {trainer.global_step}"
+    return f"after {trainer.current_epoch}{of} epochs, step {trainer.global_step}"
+
+
+def _duration(minutes: float) -> str:
+    return f"{minutes * 60:.3g} s" if minutes < 1 else f"{minutes:.4g} min"
 
 
 def _schedule_done(trainer: Trainer) -> str | None:
@@ -55,12 +60,12 @@ def stop_lines(trainer: Trainer, checkpoint: Path, resumed_step: int | None) -> 
     where = f"{_position(trainer)}; weights in {checkpoint}"
     done = _schedule_done(trainer)
     if trainer.interrupted:
-        return [f"zoo train: interrupted at {where}.", "  Rerun the same command to continue from the last checkpoint."]
+        return [f"zoo train: interrupted {where}.", "  Rerun the same command to continue from the last checkpoint."]
     limit = None if done else _limit_hit(trainer)  # a run whose schedule ended is complete, whatever stopped it
     if limit is not None:
         flag, minutes = limit
         kind = "wall-clock" if flag == "--max-minutes" else "CPU"
-        return [f"zoo train: stopped by the {minutes:g}-minute {kind} limit ({flag}) at {where}.",
+        return [f"zoo train: stopped by its {kind} limit ({flag}: {_duration(minutes)}) {where}.",
                 f"  To continue, rerun the same command with a larger {flag} (or without it): a limit is not part "
                 "of the run's identity, so it resumes this run from its last checkpoint."]
     if done is not None:
@@ -71,7 +76,7 @@ def stop_lines(trainer: Trainer, checkpoint: Path, resumed_step: int | None) -> 
             return [f"zoo train: this run was already complete ({_position(trainer)}): nothing more was trained; "
                     f"weights in {checkpoint}.", more]
         return [f"zoo train: complete, {where}.", more]
-    return [f"zoo train: stopped early by a callback of the recipe (e.g. early stopping) at {where}.",
+    return [f"zoo train: stopped early by a callback of the recipe (e.g. early stopping) {where}.",
             "  Rerunning the same command resumes from the last checkpoint."]
 
 
