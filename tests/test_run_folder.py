@@ -37,9 +37,12 @@ def test_the_id_is_chosen_by_recipe_then_by_model(isolated_zoo):
         protocol_id(run, "dcgan_generator", {"latent_dim": 3})
 
 
-def test_paths_and_ids_are_told_apart(tmp_path):
+def test_paths_and_ids_are_told_apart(tmp_path, monkeypatch):
     assert looks_like_run("runs/gcn/cora/abc") and looks_like_run("last.ckpt")
-    assert not looks_like_run("gcn-cora")
+    assert not looks_like_run("gcn-cora") and not looks_like_run("hf-hub:org/name")
+    (tmp_path / "gcn-cora").mkdir()  # a folder named like an id: the id wins, a path names the folder
+    monkeypatch.chdir(tmp_path)
+    assert not looks_like_run("gcn-cora") and looks_like_run("./gcn-cora")
     with pytest.raises(RunFolderError, match="does not exist; pass a run folder"):
         open_run(tmp_path / "missing")
     with pytest.raises(RunFolderError, match="holds no checkpoint"):

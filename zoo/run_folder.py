@@ -43,9 +43,15 @@ class TrainedRun:
 
 
 def looks_like_run(text: str) -> bool:
-    """Whether ``zoo eval``/``zoo export`` should read ``text`` as a run folder or checkpoint, not an id."""
-    path = Path(text)
-    return path.exists() or text.endswith(".ckpt") or "/" in text or "\\" in text
+    """Whether ``zoo eval``/``zoo export`` should read ``text`` as a run folder or checkpoint, not an id: a path
+    (a separator, a ``.ckpt``), or an existing file or folder that is not also a shipped id's name."""
+    from zoo.registry import list_models
+
+    if text.startswith("hf-hub:"):
+        return False
+    if text.endswith(".ckpt") or "/" in text or "\\" in text:
+        return True
+    return Path(text).exists() and text not in list_models()
 
 
 def open_run(path: str | Path) -> TrainedRun:
