@@ -167,7 +167,7 @@ def _wandb_line(training: dict) -> str:
     whether they were synced to a server (not unless the record says so: runs here log offline)."""
     run_id = training.get("wandb_run_id")
     if not run_id:
-        return "- W&B run: not recorded"
+        return "- wandb run id: not recorded"
     project = training.get("wandb_project") or "zoo"
     synced = "synced to W&B" if training.get("wandb_synced") else "logged offline; not synced to a W&B server"
     return f"- W&B run: `{run_id}` in project `{project}` ({synced})"
