@@ -120,9 +120,8 @@ def run_id_of(run_dir: Path) -> str:
 
 def make_wandb_logger(run_dir: Path, name: str, project: str = WANDB_PROJECT):
     """A ``WandbLogger`` that keeps its run id in ``run_dir`` so a resumed run logs into the same W&B run."""
-    from lightning.pytorch.loggers import WandbLogger
-
     import wandb
+    from lightning.pytorch.loggers import WandbLogger
 
     run_id = run_id_of(run_dir)
     os.environ.setdefault("WANDB_SILENT", "true")

@@ -99,7 +99,7 @@ def test_a_value_logged_where_the_run_stops_is_written_whatever_the_schedule(log
                 self.trainer.should_stop = True
             log_when_due(self, {"train/used": float(self.trainer.global_step)})
 
-    model, trainer = run(log_every, model=Stopping(), max_steps=100)
+    _, trainer = run(log_every, model=Stopping(), max_steps=100)
     used = [step for step, keys in trainer.logger.steps if "train/used" in keys]
     assert used[-1] == max_steps - 1 and used[:-1] == list(range(log_every - 1, max_steps - 1, log_every))
 
