@@ -321,6 +321,19 @@ def test_more_budget_continues_the_same_run(in_tmp):
     assert resolve_run_dir(GCN, [], None, {"device": "cpu"}) != resolve_run_dir(GCN, [], None, {})
 
 
+def test_a_run_folder_hashed_with_its_budget_before_is_still_resumed(in_tmp):
+    import hashlib
+    import json
+
+    overrides = ["--trainer.max_epochs=1", *QUIET]
+    payload = json.dumps({"recipe": yaml.safe_load(GCN.read_text()), "overrides": overrides,
+                          "settings": {"max_minutes": 5}}, sort_keys=True, default=str)
+    earlier = Path("runs/gcn/cora") / hashlib.sha256(payload.encode()).hexdigest()[:12]  # the old formula
+    earlier.mkdir(parents=True)
+    assert resolve_run_dir(GCN, overrides, None, {"max_minutes": 5}) == earlier
+    assert resolve_run_dir(GCN, overrides, None, {"max_minutes": 9}) != earlier  # a new budget: the new folder
+
+
 def test_a_cpu_limit_stop_says_where_and_how_to_continue(in_tmp):
     run = fit(GCN, ["--trainer.max_epochs=50", *QUIET], cpu_minutes=1e-9, test=False)
     text = "\n".join(run.stop)

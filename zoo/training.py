@@ -162,7 +162,11 @@ def config_hash(content: dict, overrides: Sequence[str], settings: dict[str, Any
     for key in BUDGET_OPTIONS:
         overrides = _without(overrides, key)
     settings = {k: v for k, v in (settings or {}).items() if k not in ("max_minutes", "cpu_minutes")}
-    payload = json.dumps({"recipe": content, "overrides": list(overrides), "settings": settings},
+    return _hash(content, overrides, settings)
+
+
+def _hash(content: dict, overrides: Sequence[str], settings: dict[str, Any] | None) -> str:
+    payload = json.dumps({"recipe": content, "overrides": list(overrides), "settings": settings or {}},
                          sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:12]
 
@@ -204,7 +208,10 @@ def resolve_run_dir(recipe: Path, overrides: Sequence[str], run_name: str | None
     if run_name:
         return Path(runs_dir) / run_name_of(recipe) / run_name
     content = check_recipe(recipe) if content is None else content
-    return Path(runs_dir) / run_name_of(recipe) / config_hash(content, overrides, settings)
+    folder = Path(runs_dir) / run_name_of(recipe) / config_hash(content, overrides, settings)
+    # a run started before the budget left the hash (issue 20) is resumed by the same command where it is
+    earlier = folder.with_name(_hash(content, overrides, settings))
+    return earlier if not folder.exists() and earlier.is_dir() else folder
 
 
 def last_checkpoint(run_dir: Path) -> Path:
