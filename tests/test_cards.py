@@ -26,11 +26,32 @@ def test_index_has_one_row_per_id_with_its_headline_metric_and_the_gan_figure():
     cfgs = load_pretrained_cfgs()
     index = render_index(cfgs)
     rows = [line for line in index.splitlines() if line.startswith("| [")]
-    assert len(rows) == len(cfgs)
-    for cfg, row in zip(cfgs.values(), rows):
+    headline_rows = [row for row in rows if "@" not in row.split(" | ")[3]]
+    assert len(headline_rows) == len(cfgs)
+    for cfg, row in zip(cfgs.values(), headline_rows):
         assert row.startswith(f"| [{cfg.id}](checkpoints/{cfg.id}/README.md) |")
         assert cfg.metrics[0].name in row and len(row) < 400
     assert "](docs/figures/gan-loss-family-mnist.png)" in index
+
+
+def test_a_headline_under_another_protocol_gets_its_own_row_never_beside_the_paper():
+    index = render_index(load_pretrained_cfgs())
+    moses = [line for line in index.splitlines() if line.startswith("| [aae-moses]")]
+    assert len(moses) == 2
+    assert "| valid (fraction), " in moses[0] and "0.937 (Polykovskiy" in moses[0]  # MOSES' sampling, T = 1
+    assert "| valid@t0.65 (fraction), " in moses[1] and "0.937" not in moses[1]
+    assert "another protocol than the paper's" in moses[1]
+
+
+def test_a_paper_figure_measured_another_way_says_so_in_the_cell():
+    index = render_index(load_pretrained_cfgs())
+    nsgan = next(line for line in index.splitlines() if line.startswith("| [nsgan-mnist]"))
+    assert "6.8 (Lucic et al. 2018, **other protocol**: 10,000 samples" in nsgan
+    reproduction = index.split("## Reproduction")[1]
+    row = next(line for line in reproduction.splitlines() if line.startswith("| nsgan-mnist |"))
+    assert "not yet measured" in row and "`zoo train recipes/gan/nsgan-mnist.yaml`" in row
+    cora = next(line for line in reproduction.splitlines() if line.startswith("| gcn-cora |"))
+    assert "the same as ours" in cora and "| 81.6 |" in cora
 
 
 def test_cards_show_their_figures_or_say_there_are_none():
@@ -156,7 +177,7 @@ def test_a_training_fact_that_was_not_recorded_says_so_rather_than_none():
 def test_metrics_measured_the_same_way_share_one_protocol_line():
     card = render_card(get_pretrained_cfg("aae-moses"))
     protocol = card.split("## Results")[1].split("## Reproduce")[0]
-    assert protocol.count("Measured with `") == 1  # fifteen MOSES metrics, one protocol
-    assert "- **valid, unique@10k, novelty, fcd," in protocol
+    assert protocol.count("Measured with `") == 2  # fifteen MOSES metrics at each of two temperatures
+    assert "- **valid, unique@10k, novelty, fcd," in protocol and "- **valid@t0.65, unique@10k@t0.65," in protocol
     cora = render_card(get_pretrained_cfg("gcn-cora"))
     assert "- **test_accuracy" in cora
