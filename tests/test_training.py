@@ -379,3 +379,12 @@ def test_the_run_records_its_recipe_and_options(in_tmp):
     record = json.loads((run.dir / "zoo_run.json").read_text())
     assert record["recipe"].endswith("recipes/gcn/cora.yaml") and record["cpu_minutes"] == 3
     assert record["overrides"] == ["--trainer.max_epochs=1", *QUIET]
+
+
+def test_missing_data_fails_before_any_new_run_line_and_leaves_no_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ZOO_DATA_DOWNLOAD", "0")  # no network here: the loader's first-use download is off
+    run_dir = tmp_path / "runs" / "cora"
+    with pytest.raises(Exception, match="Planetoid Cora not found"):
+        fit(GCN, [f"--data.init_args.root={tmp_path / 'empty'}", f"--trainer.default_root_dir={run_dir}", *QUIET])
+    assert "new run" not in capsys.readouterr().out
+    assert not run_dir.exists()

@@ -515,6 +515,10 @@ def _fit_locked(run: Run, recipe: Path, overrides: list[str], moved: Path | None
         run.cli = cli = _build_cli(recipe, args, extra)
         run.resumed_from, run.wandb_run_id = resumed_from, _wandb_id(cli)
         trainer = cli.trainer
+        if cli.datamodule is not None and trainer.is_global_zero:
+            # data first (a download that fails says so before any "new run" line; Lightning's own call in
+            # fit then finds the files in place)
+            cli.datamodule.prepare_data()
         run.header = _describe(run, cli.config, str(trainer.strategy.root_device), str(trainer.precision),
                                counters)
         if moved is not None:
