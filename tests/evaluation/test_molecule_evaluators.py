@@ -22,3 +22,19 @@ def test_moleculenet_evaluator_recomputes_the_card_metrics(isolated_zoo, data_ro
     assert measured["test_rmse"] == pytest.approx(expected["test_rmse"], rel=1e-5)
     assert 0 < measured["test_mae"] < measured["test_rmse"]
 
+
+
+def test_zoo_eval_shows_loading_and_predicting_as_stages_in_a_log(data_root, capfd):
+    torch.manual_seed(0)
+    net = create_model("nfp", hidden_channels=8, num_layers=2, fingerprint_dim=8, mlp_hidden=8).eval()
+    quiet = moleculenet_test_metrics(net, "esol", "nfp", "random", 0, str(data_root))
+    assert capfd.readouterr().err == ""  # silent unless asked (the benchmarks call it in loops)
+    shown = moleculenet_test_metrics(net, "esol", "nfp", "random", 0, str(data_root), progress=True)
+    out, err = capfd.readouterr()
+    assert shown == quiet and out == "" and "\r" not in err
+    lines = err.splitlines()
+    assert len(lines) == 4 and lines[0] == "esol: reading and featurising (nfp) ..."
+    assert lines[1].startswith("esol: reading and featurising (nfp): done in ")
+    assert lines[2].startswith("esol: predicting the test split: ") and lines[2].endswith(" mol ...")
+    count = lines[2].split(": ")[-1].split()[0]  # every test molecule is counted
+    assert lines[3].startswith(f"esol: predicting the test split: done, {count} mol in ")

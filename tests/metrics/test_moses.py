@@ -11,6 +11,7 @@ from zoo.metrics.moses import (
     ReferenceSets,
     canonical,
     cosine_similarity,
+    fcd_to_reference,
     fragments,
     internal_diversity,
     is_valid,
@@ -125,3 +126,44 @@ def test_metrics_on_a_hand_made_sample():
 def test_several_powers_in_one_pass_equal_separate_passes():
     fps = (torch.rand(7, 16, generator=torch.Generator().manual_seed(0)) > 0.6).float()
     assert internal_diversity(fps, p=(1, 2)) == pytest.approx([internal_diversity(fps, 1), internal_diversity(fps, 2)])
+
+
+def stage_names(err: str) -> list[str]:
+    """The stages of a log (stderr not a terminal): each must be exactly one start line then one end line."""
+    assert "\r" not in err and "█" not in err
+    lines = err.splitlines()
+    starts, ends = lines[0::2], lines[1::2]
+    assert len(starts) == len(ends) and all(s.endswith(" ...") for s in starts)
+    names = [s.rsplit(": ", 1)[0] for s in starts]
+    assert all(e.startswith(f"{n}: done") for n, e in zip(names, ends))
+    return names
+
+
+def test_progress_in_a_log_is_one_stage_per_step_and_changes_no_number(capfd):
+    pytest.importorskip("fcd_torch")
+    quiet = moses_metrics(GEN, ReferenceSets(test=REF, train=set()), ks=(1000,))
+    assert capfd.readouterr() == ("", "")  # silent unless asked
+    ref = ReferenceSets(test=REF, train=set())
+    shown = moses_metrics(GEN, ref, ks=(1000,), progress=True)
+    assert shown == pytest.approx(quiet, nan_ok=True)
+    out, err = capfd.readouterr()
+    steps = ["canonical SMILES", "Morgan fingerprints", "internal diversity", "filters", "SNN", "BRICS fragments",
+             "scaffolds", "logP", "SA score", "QED", "molecular weight", "ChemNet (FCD)"]
+    names = stage_names(err)
+    assert out == "" and [n for n in names if n.startswith("MOSES: ")] == [f"MOSES: {s}" for s in steps]
+    assert sorted(n for n in names if n.startswith("MOSES reference: ")) == sorted(
+        f"MOSES reference: {s}" for s in steps if s not in ("canonical SMILES", "internal diversity", "filters", "SNN"))
+    assert "MOSES: canonical SMILES: 17 mol ..." in err.splitlines()
+    moses_metrics(GEN, ref, ks=(1000,), progress=True)  # the reference's statistics are computed once
+    assert not any(n.startswith("MOSES reference") for n in stage_names(capfd.readouterr().err))
+
+
+def test_fcd_by_batches_equals_fcd_torch(monkeypatch):
+    fcd_torch = pytest.importorskip("fcd_torch")
+    import zoo.metrics.moses as moses
+
+    valid = [c for c in map(canonical, GEN) if c]
+    expected = fcd_torch.FCD(device="cpu", n_jobs=1)(gen=valid, ref=REF)
+    assert fcd_to_reference(valid, ReferenceSets(test=REF, train=set())) == pytest.approx(expected, rel=1e-9)
+    monkeypatch.setattr(moses, "FCD_BATCH", 4)  # several batches, as 10,000 molecules make
+    assert fcd_to_reference(valid, ReferenceSets(test=REF, train=set())) == pytest.approx(expected, rel=1e-6)

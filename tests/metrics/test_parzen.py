@@ -32,3 +32,18 @@ def test_bad_shapes_and_sigma_raise():
         parzen_log_likelihood(torch.zeros(3, 2), torch.zeros(3, 4), 1.0)
     with pytest.raises(ValueError, match="positive"):
         parzen_log_likelihood(torch.zeros(3, 2), torch.zeros(3, 2), 0.0)
+
+
+def test_progress_in_a_log_is_two_stages_and_changes_no_number(capfd):
+    g = torch.Generator().manual_seed(0)
+    samples, val, test = (torch.randn(n, 2, generator=g) * 0.3 for n in (200, 1200, 30))
+    quiet = parzen_estimate(samples, val, test, sigmas=[0.01, 0.1, 3.0])
+    assert capfd.readouterr() == ("", "")  # silent unless asked
+    assert parzen_estimate(samples, val, test, sigmas=[0.01, 0.1, 3.0], progress=True) == quiet
+    out, err = capfd.readouterr()
+    assert out == "" and "\r" not in err and "█" not in err
+    lines = err.splitlines()  # the validation set in three chunks of 500 rows: still one start and one end line
+    assert len(lines) == 4 and lines[0] == "Parzen: 3 sigmas on the validation set: 1,200 points ..."
+    assert lines[1].startswith("Parzen: 3 sigmas on the validation set: done, 1,200 points in ")
+    assert lines[2] == "Parzen: the test set at sigma 0.1: 30 points ..." and lines[3].startswith(
+        "Parzen: the test set at sigma 0.1: done, 30 points in ")

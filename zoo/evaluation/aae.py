@@ -9,7 +9,9 @@
   temperature in ``extra["eval"]["temperatures"]``: the first (MOSES samples at 1) under the metrics' own names,
   the others suffixed ``@t<T>`` (``valid@t0.65``).
 
-Sample counts, seeds and subsets come from ``cfg.extra["eval"]`` so the card and ``zoo eval`` agree.
+Sample counts, seeds and subsets come from ``cfg.extra["eval"]`` so the card and ``zoo eval`` agree. The long
+evaluations (Parzen: minutes; MOSES: half an hour on a CPU) show each stage (:mod:`zoo.progress`): a bar on a
+terminal, a start and an end line in a log.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import torch
 from torch import Tensor
 
 from zoo.evaluation import register_evaluator
+from zoo.progress import step
 
 
 def _eval_args(cfg, **defaults) -> dict:
@@ -60,7 +63,8 @@ def aae_parzen(model, cfg, root=None) -> dict[str, float]:
 
     args = _eval_args(cfg, n_samples=10_000, seed=0)
     samples = model.sample_probabilities(args["n_samples"], seed=args["seed"])
-    result = parzen_estimate(samples, mnist_unit_vectors(root, "val"), mnist_unit_vectors(root, "test"))
+    result = parzen_estimate(samples, mnist_unit_vectors(root, "val"), mnist_unit_vectors(root, "test"),
+                             progress=True)
     return {"parzen_log_likelihood": result.mean, "parzen_sigma": result.sigma}
 
 
@@ -78,7 +82,8 @@ def aae_fingerprints(model, cfg, root=None) -> dict[str, float]:
 
     args = _eval_args(cfg, n_samples=10_000, seed=0, data={})
     data = MACCSDataModule(root, **args["data"])
-    test, train = data.split("test"), torch.cat([data.split("train"), data.split("val")])
+    with step("MACCS keys of the MOSES subsets (a first run computes them: minutes)"):
+        test, train = data.split("test"), torch.cat([data.split("train"), data.split("val")])
     out = {f"test_{k}": v for k, v in reconstruction_metrics(model, test).items()}
     out.update({f"sample_{k}": v for k, v in
                 sample_vs_real(model.sample(args["n_samples"], seed=args["seed"]), test, train).items()})
@@ -92,12 +97,15 @@ def aae_moses(model, cfg, root=None) -> dict[str, float]:
     args = _eval_args(cfg, n_samples=10_000, seed=0, test_size=10_000, train_size=None, subset_seed=0,
                       temperatures=[None])
     ref = reference_sets(root, test_size=args["test_size"], train_size=args["train_size"],
-                         seed=args["subset_seed"])
+                         seed=args["subset_seed"], progress=True)
     scores = {}
     for i, temperature in enumerate(args["temperatures"]):
-        samples = model.sample(args["n_samples"], seed=args["seed"], temperature=temperature)
+        shown = model.temperature if temperature is None else temperature
+        samples = model.sample(args["n_samples"], seed=args["seed"], temperature=temperature,
+                               progress=f"AAE: sampling at temperature {shown:g}")
         suffix = "" if i == 0 else temperature_suffix(temperature)
-        scores.update({f"{name}{suffix}": value for name, value in moses_metrics(samples, ref).items()})
+        metrics = moses_metrics(samples, ref, progress=True)
+        scores.update({f"{name}{suffix}": value for name, value in metrics.items()})
     return scores
 
 

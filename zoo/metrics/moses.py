@@ -31,6 +31,10 @@ reference set (MOSES test) and :math:`T` the MOSES training set:
 
 Invalid samples are counted, never raised. The alert SMARTS files are MOSES' own, shipped as package data in
 ``zoo/metrics/data/moses_filters/`` with their MIT licence (Copyright (c) 2018 Insilico Medicine).
+
+10,000 samples take minutes on a CPU: with ``progress``, each costly step (canonical SMILES, fingerprints, the
+similarity passes, filters, fragments, scaffolds, properties, ChemNet) is a stage of :mod:`zoo.progress`, a bar
+on a terminal and a start and an end line in a log.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ import numpy as np
 import torch
 
 from zoo.chem import canonical, is_valid, mol  # noqa: F401  (re-exported: the MOSES vocabulary)
+from zoo.progress import stage, step, track
 
 FILTERS_DIR = Path(__file__).parent / "data" / "moses_filters"
 ALLOWED_ATOMS = frozenset({"C", "N", "S", "O", "F", "Cl", "Br", "H"})
@@ -54,14 +59,15 @@ MORGAN_RADIUS, MORGAN_BITS = 2, 1024
 
 # ------------------------------------------------------------------------------------------------ molecules
 
-def morgan_bits(smiles: Sequence[str]) -> torch.Tensor:
-    """``(N, 1024)`` float 0/1 Morgan fingerprints (radius 2), the MOSES fingerprint."""
+def morgan_bits(smiles: Sequence[str], progress: str | None = None) -> torch.Tensor:
+    """``(N, 1024)`` float 0/1 Morgan fingerprints (radius 2), the MOSES fingerprint; ``progress`` names the
+    stage shown (:func:`zoo.progress.stage`; None: silent), as in every function here."""
     from rdkit import DataStructs
     from rdkit.Chem import rdFingerprintGenerator
 
     generator = rdFingerprintGenerator.GetMorganGenerator(radius=MORGAN_RADIUS, fpSize=MORGAN_BITS)
     out = np.zeros((len(smiles), MORGAN_BITS), dtype=np.uint8)
-    for i, s in enumerate(smiles):
+    for i, s in enumerate(track(smiles, progress, unit="mol")):
         m = mol(s)
         if m is not None:
             DataStructs.ConvertToNumpyArray(generator.GetFingerprint(m), out[i])
@@ -69,7 +75,7 @@ def morgan_bits(smiles: Sequence[str]) -> torch.Tensor:
 
 
 def tanimoto_aggregate(gen: torch.Tensor, ref: torch.Tensor, agg: str, p: float | Sequence[float] = 1.0,
-                       batch_size: int = 2000) -> torch.Tensor:
+                       batch_size: int = 2000, progress: str | None = None) -> torch.Tensor:
     r"""For each row of ``gen``, the max or the power mean :math:`(\frac1{|R|}\sum_r T^p)^{1/p}` of its Tanimoto
     similarities to the rows of ``ref`` (0/1 float; two empty rows have similarity 1, as in MOSES). With a
     sequence of powers ``p`` (``agg="mean"``), one row per power from a single pass over the similarities."""
@@ -79,19 +85,22 @@ def tanimoto_aggregate(gen: torch.Tensor, ref: torch.Tensor, agg: str, p: float 
     gen, ref = gen.float(), ref.float()  # bit counts <= 2^24 are exact in float32; ratios in float64
     ref_count = ref.sum(1).double()
     out = []
-    for chunk in gen.split(batch_size):
-        inter = (chunk @ ref.T).double()
-        union = chunk.sum(1, keepdim=True).double() + ref_count - inter
-        sim = torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(inter))
-        out.append(sim.max(1).values[None] if agg == "max" else
-                   torch.stack([sim.pow(q).mean(1).pow(1 / q) for q in powers]))
+    with stage(progress, len(gen), "mol") as bar:
+        for chunk in gen.split(batch_size):
+            inter = (chunk @ ref.T).double()
+            union = chunk.sum(1, keepdim=True).double() + ref_count - inter
+            sim = torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(inter))
+            out.append(sim.max(1).values[None] if agg == "max" else
+                       torch.stack([sim.pow(q).mean(1).pow(1 / q) for q in powers]))
+            bar.update(len(chunk))
     result = torch.cat(out, dim=1)
     return result[0] if agg == "max" or isinstance(p, (int, float)) else result
 
 
-def internal_diversity(fps: torch.Tensor, p: float | Sequence[float] = 1.0) -> float | list[float]:
+def internal_diversity(fps: torch.Tensor, p: float | Sequence[float] = 1.0,
+                       progress: str | None = None) -> float | list[float]:
     """IntDiv_p of a set of fingerprints (module docstring); a list of them for a sequence of powers."""
-    values = 1.0 - tanimoto_aggregate(fps, fps, "mean", p=p).mean(-1)
+    values = 1.0 - tanimoto_aggregate(fps, fps, "mean", p=p, progress=progress).mean(-1)
     return float(values) if values.dim() == 0 else values.tolist()
 
 
@@ -147,23 +156,23 @@ def fragments(m) -> list[str]:
     return Chem.MolToSmiles(AllChem.FragmentOnBRICSBonds(m)).split(".")
 
 
-def fragment_counts(smiles: Iterable[str]) -> Counter:
+def fragment_counts(smiles: Iterable[str], progress: str | None = None) -> Counter:
     """How often each BRICS fragment occurs over all molecules (:func:`fragments`)."""
     counts: Counter = Counter()
-    for s in smiles:
+    for s in track(smiles, progress, unit="mol"):
         m = mol(s)
         if m is not None:
             counts.update(fragments(m))
     return counts
 
 
-def scaffold_counts(smiles: Iterable[str], min_rings: int = 2) -> Counter:
+def scaffold_counts(smiles: Iterable[str], min_rings: int = 2, progress: str | None = None) -> Counter:
     """Bemis-Murcko scaffolds with at least ``min_rings`` rings (MOSES' choice), counted."""
     from rdkit import Chem
     from rdkit.Chem.Scaffolds import MurckoScaffold
 
     counts: Counter = Counter()
-    for s in smiles:
+    for s in track(smiles, progress, unit="mol"):
         m = mol(s)
         if m is None:
             continue
@@ -230,10 +239,11 @@ def _weight(m) -> float:
 PROPERTIES: dict[str, Callable] = {"logp": _logp, "sa": _sa, "qed": _qed, "weight": _weight}
 
 
-def property_values(smiles: Iterable[str], name: str) -> np.ndarray:
+def property_values(smiles: Iterable[str], name: str, progress: str | None = None) -> np.ndarray:
     """One of :data:`PROPERTIES` for each valid molecule of ``smiles``."""
     func = PROPERTIES[name]
-    return np.array([func(m) for m in map(mol, smiles) if m is not None], dtype=np.float64)
+    return np.array([func(m) for m in map(mol, track(smiles, progress, unit="mol")) if m is not None],
+                    dtype=np.float64)
 
 
 def wasserstein_1d(a: np.ndarray, b: np.ndarray) -> float:
@@ -247,12 +257,15 @@ def wasserstein_1d(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.sum(np.abs(cdf_a - cdf_b) * widths))
 
 
+FCD_BATCH = 512  # SMILES per ChemNet batch (fcd-torch's default)
+
+
 def _fcd_model():
     try:
         from fcd_torch import FCD
     except ImportError as err:
         raise ImportError("FCD needs the PyPI package fcd-torch: pip install fcd-torch") from err
-    return FCD(device="cpu", n_jobs=1, batch_size=512)
+    return FCD(device="cpu", n_jobs=1, batch_size=FCD_BATCH)
 
 
 def fcd(gen: Sequence[str], ref: Sequence[str]) -> float:
@@ -260,7 +273,27 @@ def fcd(gen: Sequence[str], ref: Sequence[str]) -> float:
     return float(_fcd_model()(gen=list(gen), ref=list(ref)))
 
 
+def chemnet_statistics(smiles: Sequence[str], progress: str | None = None) -> dict:
+    """What fcd-torch's ``FCD.precalc`` returns (``mu`` and ``sigma`` of the ChemNet activations; empty below 2
+    molecules), one batch at a time through its public ``get_predictions`` so that the pass can show progress:
+    the batches of ``precalc``'s loader (each SMILES is padded to 350 alone), so the same numbers."""
+    smiles = list(smiles)
+    if len(smiles) < 2:
+        return {}
+    model, chunks = _fcd_model(), []
+    with stage(progress, len(smiles), "mol") as bar:
+        for start in range(0, len(smiles), FCD_BATCH):
+            chunks.append(model.get_predictions(smiles[start:start + FCD_BATCH]))
+            bar.update(len(chunks[-1]))
+    activations = np.concatenate(chunks)
+    return {"mu": activations.mean(0), "sigma": np.cov(activations.T)}
+
+
 # ------------------------------------------------------------------------------------------------ all together
+
+STEPS = {"fps": "Morgan fingerprints", "frag": "BRICS fragments", "scaf": "scaffolds", "fcd": "ChemNet (FCD)",
+         "logp": "logP", "sa": "SA score", "qed": "QED", "weight": "molecular weight"}
+
 
 @dataclass
 class ReferenceSets:
@@ -270,28 +303,40 @@ class ReferenceSets:
     train: set[str]  # the training molecules for novelty (all of MOSES train by default)
     _stats: dict = field(default_factory=dict, repr=False)
 
-    def stat(self, name: str):
+    def stat(self, name: str, progress: bool = False):
+        """The statistic ``name`` (a key of :data:`STEPS`) of :attr:`test`, computed on first use (a stage
+        ``MOSES reference: <step>`` if ``progress``)."""
         if name not in self._stats:
-            compute = {"fps": lambda: morgan_bits(self.test), "frag": lambda: fragment_counts(self.test),
-                       "scaf": lambda: scaffold_counts(self.test), "fcd": lambda: _fcd_model().precalc(self.test),
-                       **{p: lambda p=p: property_values(self.test, p) for p in PROPERTIES}}
-            self._stats[name] = compute[name]()
+            shown = f"MOSES reference: {STEPS[name]}" if progress else None
+            compute = {"fps": morgan_bits, "frag": fragment_counts, "scaf": scaffold_counts,
+                       "fcd": chemnet_statistics,
+                       **{p: lambda smiles, progress, p=p: property_values(smiles, p, progress)
+                          for p in PROPERTIES}}
+            self._stats[name] = compute[name](self.test, progress=shown)
         return self._stats[name]
 
 
 def reference_sets(root: str | None = None, test_size: int | None = 10_000, train_size: int | None = None,
-                   seed: int = 0) -> ReferenceSets:
+                   seed: int = 0, progress: bool = False) -> ReferenceSets:
+    """The MOSES-test subset ``(test_size, seed)`` and MOSES train (a subset if ``train_size``); reading the 1.6 M
+    training SMILES is a step of its own if ``progress``."""
     from zoo.data.smiles import moses_subset
 
-    return ReferenceSets(test=moses_subset(root, "test", test_size, seed),
-                         train=set(moses_subset(root, "train", train_size, seed)))
+    with step("MOSES: reading the test and training sets" if progress else None):
+        return ReferenceSets(test=moses_subset(root, "test", test_size, seed),
+                             train=set(moses_subset(root, "train", train_size, seed)))
 
 
 def moses_metrics(generated: Sequence[str], ref: ReferenceSets, ks: Sequence[int] = (1000, 10_000),
-                  with_fcd: bool = True) -> dict[str, float]:
+                  with_fcd: bool = True, progress: bool = False) -> dict[str, float]:
     """All MOSES metrics of ``generated`` SMILES against ``ref`` (keys: valid, unique@1k, unique@10k, novelty,
-    intdiv, intdiv2, filters, snn, frag, scaf, logp, sa, qed, weight, fcd, plus n_generated and n_valid)."""
-    canon = [canonical(s) for s in generated]
+    intdiv, intdiv2, filters, snn, frag, scaf, logp, sa, qed, weight, fcd, plus n_generated and n_valid).
+    ``progress``: each costly step is a stage (``MOSES: <step>``, and ``MOSES reference: <step>`` the first time
+    a reference statistic is computed)."""
+    def shown(what: str) -> str | None:
+        return f"MOSES: {what}" if progress else None
+
+    canon = [canonical(s) for s in track(generated, shown("canonical SMILES"), unit="mol")]
     valid = [c for c in canon if c is not None]
     out: dict[str, float] = {"n_generated": float(len(generated)), "n_valid": float(len(valid)),
                              "valid": len(valid) / max(len(generated), 1)}
@@ -303,22 +348,24 @@ def moses_metrics(generated: Sequence[str], ref: ReferenceSets, ks: Sequence[int
     if not valid:
         return {**out, **{k: float("nan") for k in ("intdiv", "intdiv2", "filters", "snn", "frag", "scaf", *PROPERTIES,
                                                     "fcd")}}
-    gen_fps = morgan_bits(valid)
-    out["intdiv"], out["intdiv2"] = internal_diversity(gen_fps, p=(1, 2))
-    out["filters"] = sum(passes_filters(s) for s in valid) / len(valid)
-    out["snn"] = float(tanimoto_aggregate(gen_fps, ref.stat("fps"), "max").mean())
-    out["frag"] = cosine_similarity(fragment_counts(valid), ref.stat("frag"))
-    out["scaf"] = cosine_similarity(scaffold_counts(valid), ref.stat("scaf"))
+    gen_fps = morgan_bits(valid, shown(STEPS["fps"]))
+    out["intdiv"], out["intdiv2"] = internal_diversity(gen_fps, p=(1, 2), progress=shown("internal diversity"))
+    out["filters"] = sum(passes_filters(s) for s in track(valid, shown("filters"), unit="mol")) / len(valid)
+    out["snn"] = float(tanimoto_aggregate(gen_fps, ref.stat("fps", progress), "max",
+                                          progress=shown("SNN")).mean())
+    out["frag"] = cosine_similarity(fragment_counts(valid, shown(STEPS["frag"])), ref.stat("frag", progress))
+    out["scaf"] = cosine_similarity(scaffold_counts(valid, progress=shown(STEPS["scaf"])),
+                                    ref.stat("scaf", progress))
     for name in PROPERTIES:
-        out[name] = wasserstein_1d(property_values(valid, name), ref.stat(name))
+        out[name] = wasserstein_1d(property_values(valid, name, shown(STEPS[name])), ref.stat(name, progress))
     if with_fcd:
-        out["fcd"] = fcd_to_reference(valid, ref)
+        out["fcd"] = fcd_to_reference(valid, ref, progress)
     return out
 
 
-def fcd_to_reference(valid: Sequence[str], ref: ReferenceSets) -> float:
+def fcd_to_reference(valid: Sequence[str], ref: ReferenceSets, progress: bool = False) -> float:
     """FCD of valid SMILES to ``ref.test``, reusing the reference's ChemNet statistics (NaN below 2 molecules)."""
     if len(valid) < 2:
         return float("nan")
-    model = _fcd_model()
-    return float(model.metric(ref.stat("fcd"), model.precalc(list(valid))))
+    generated = chemnet_statistics(valid, "MOSES: ChemNet (FCD)" if progress else None)
+    return float(_fcd_model().metric(ref.stat("fcd", progress), generated))

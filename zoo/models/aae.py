@@ -47,6 +47,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from zoo.progress import stage
 from zoo.registry import register_model
 
 PAD, BOS, EOS = "<pad>", "<bos>", "<eos>"
@@ -377,16 +378,19 @@ class SmilesAAE(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int, seed: int | None = None, temperature: float | None = None,
-               batch_size: int = 1000) -> list[str]:
+               batch_size: int = 1000, progress: str | None = None) -> list[str]:
         """``n`` SMILES strings decoded from prior samples (invalid molecules are kept; see format_samples);
-        ``temperature`` defaults to the model's own (:attr:`temperature`)."""
+        ``temperature`` defaults to the model's own (:attr:`temperature`). ``progress`` names the stage shown
+        while decoding (:func:`zoo.progress.stage`: 10,000 take minutes on a CPU; None: silent)."""
         check_sample_count(n)
         gen = _generator(seed)
         device = next(self.parameters()).device
         out: list[str] = []
-        for start in range(0, n, batch_size):
-            z = self.prior.sample(min(batch_size, n - start), generator=gen).to(device)
-            out += self.decode_tokens(self.generate(z, temperature, gen))
+        with stage(progress, n, "SMILES") as bar:
+            for start in range(0, n, batch_size):
+                z = self.prior.sample(min(batch_size, n - start), generator=gen).to(device)
+                out += self.decode_tokens(self.generate(z, temperature, gen))
+                bar.update(z.shape[0])
         return out
 
     def format_samples(self, samples: Sequence[str]) -> list[str]:
