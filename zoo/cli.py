@@ -127,9 +127,12 @@ def _run_and_protocol(name: str, protocol: str | None):
 
 
 MAX_GRID_IMAGES = 4096  # a 64 x 64 grid; --n 100000 images would make a PNG of gigabytes
+SAMPLE_PROGRESS_FROM = 1000  # zoo sample shows progress (on stderr) above this many samples
 
 
 def cmd_sample(args: argparse.Namespace) -> None:
+    import inspect
+
     import torch
 
     from zoo.hub import load
@@ -140,14 +143,19 @@ def cmd_sample(args: argparse.Namespace) -> None:
     if _makes_images(model) and args.n > MAX_GRID_IMAGES:
         raise ValueError(f"--n {args.n} images would make one PNG grid of {args.n} images; use --n <= "
                          f"{MAX_GRID_IMAGES} (several seeds give more)")
+    progress = f"sampling {args.id}" if args.n > SAMPLE_PROGRESS_FROM else None
     if args.interpolate_to is None and hasattr(model, "sample_batches") and not _makes_images(model):
-        _stream_lines(model, model.sample_batches(args.n, seed=args.seed), args.out)
+        printed_on_the_terminal = args.out is None and sys.stdout.isatty() and sys.stderr.isatty()
+        _stream_lines(model, model.sample_batches(args.n, seed=args.seed), args.out,
+                      None if printed_on_the_terminal else progress, args.n)  # no bar amid the printed lines
         return
     with torch.no_grad():
         if args.interpolate_to is not None:
             if not hasattr(model, "interpolate"):
                 raise ValueError(f"{args.id} has no latent interpolation")
             samples = model.interpolate(args.seed, args.interpolate_to, steps=args.n)
+        elif progress and "progress" in inspect.signature(model.sample).parameters:
+            samples = model.sample(args.n, seed=args.seed, progress=progress)  # nothing is printed meanwhile
         else:
             samples = model.sample(args.n, seed=args.seed)
     if isinstance(samples, torch.Tensor) and samples.dim() == 4:
@@ -164,19 +172,21 @@ def _makes_images(model) -> bool:
     return getattr(model, "kind", "image") == "image" and getattr(model, "image_shape", None) is not None
 
 
-def _stream_lines(model, batches, out: str | None) -> None:
+def _stream_lines(model, batches, out: str | None, progress: str | None = None, total: int | None = None) -> None:
     """Write the text form of each batch of samples as it comes (to ``out`` atomically, or to stdout), so a
-    large ``--n`` never holds more than one batch."""
+    large ``--n`` never holds more than one batch; ``progress`` names the stage shown on stderr (of ``total``)."""
     from contextlib import nullcontext
 
     from zoo.io import atomic_open
+    from zoo.progress import stage
 
     count = 0
-    with atomic_open(out) if out else nullcontext(sys.stdout) as f:
+    with atomic_open(out) if out else nullcontext(sys.stdout) as f, stage(progress, total, "samples") as bar:
         for batch in batches:
             lines = model.format_samples(batch) if hasattr(model, "format_samples") else [str(s) for s in batch]
             f.write("".join(line + "\n" for line in lines))
             count += len(batch)
+            bar.update(len(batch))
     if out:
         print(f"wrote {count} samples to {out}")
 
