@@ -88,11 +88,13 @@ def has_test_split(model: LightningModule, datamodule: LightningDataModule | Non
 
 def measure_test_metrics(trainer: Trainer, model: LightningModule, datamodule: LightningDataModule | None,
                  checkpoint: Path) -> dict[str, float] | None:
-    """The recipe's test metrics of ``checkpoint`` (logged by the run's logger), or None without a test split."""
+    """The recipe's test metrics of ``checkpoint`` (logged by the run's logger), or None without a test split.
+    A run that wrote no checkpoint (``enable_checkpointing: false``) is tested on the weights it ended with."""
     if not has_test_split(model, datamodule):
         return None
-    results = trainer.test(model, datamodule=datamodule, ckpt_path=str(checkpoint), verbose=False,
-                           weights_only=True)
+    saved = checkpoint is not None and Path(checkpoint).is_file()
+    results = trainer.test(model, datamodule=datamodule, ckpt_path=str(checkpoint) if saved else None,
+                           verbose=False, weights_only=True)
     return {name: float(value) for result in results for name, value in result.items()}
 
 
