@@ -128,3 +128,86 @@ def test_zoo_io_names_are_imported_from_zoo_io():
             if isinstance(node, ast.ImportFrom) and node.module == "zoo.hub":
                 found += [f"{path.name}: {a.name}" for a in node.names if a.name in io_names]
     assert found == []
+
+
+# Layers from top to bottom (ARCHITECTURE.md): a module imports only modules of its own layer or below. A name
+# stands for the module and everything under it; the longest matching prefix decides.
+LAYERS = (
+    ("zoo.cli",),
+    ("zoo.training", "zoo.reproduce", "zoo.run_folder", "zoo.export_fields", "zoo.run_end", "zoo.run_checkpoints",
+     "zoo.config_errors", "zoo.recipe_names"),
+    ("zoo", "zoo.export", "zoo.cards", "zoo.push", "zoo.figures", "zoo.evaluation", "zoo.predict",
+     "zoo.molecule_files"),
+    ("zoo.systems", "zoo.callbacks"),
+    ("zoo.data", "zoo.metrics"),
+    ("zoo.models", "zoo.nn", "zoo.chem", "zoo.losses"),
+    ("zoo.registry", "zoo.hub", "zoo.hub_client", "zoo.io", "zoo.model_size", "zoo.progress", "zoo.image_grid",
+     "zoo.project", "zoo.run_metrics", "zoo.errors"),
+)
+# The one import that goes up, and why: the registry finds an architecture by importing the family module that
+# registers it (zoo.models.import_family), as a plugin table does.
+UPWARD_ALLOWED = {("zoo.registry", "zoo.models")}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ZOO.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _layer(module: str) -> int:
+    best, layer = -1, None
+    for i, names in enumerate(LAYERS):
+        for name in names:
+            if (module == name or module.startswith(name + ".")) and len(name) > best:
+                best, layer = len(name), i
+    assert layer is not None, f"{module} has no layer in tests/test_layout.py LAYERS: add it"
+    return layer
+
+
+def _zoo_imports(path: Path) -> list[tuple[int, str]]:
+    """(line, module) of every zoo import in ``path``, at module or function level; ``from zoo import x`` names
+    ``zoo.x`` when x is a module. A module's ``if __name__ == "__main__":`` block is a program, above every layer."""
+    module = _module_name(path)
+    tree = ast.parse(path.read_text())
+    programs = {id(n) for top in tree.body if isinstance(top, ast.If) and "__main__" in ast.unparse(top.test)
+                for n in ast.walk(top)}
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in programs:
+            continue
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names if a.name.split(".")[0] == "zoo"]
+        elif isinstance(node, ast.ImportFrom):
+            package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+            base = (".".join(package.split(".")[:len(package.split(".")) - node.level + 1]) if node.level else "")
+            target = ".".join(p for p in (base, node.module or "") if p)
+            if target.split(".")[0] != "zoo":
+                continue
+            for alias in node.names:
+                sub = f"{target}.{alias.name}"
+                is_module = (ZOO.parent / Path(*sub.split("."))).with_suffix(".py").is_file() or \
+                    (ZOO.parent / Path(*sub.split("."))).is_dir()
+                found.append((node.lineno, sub if is_module else target))
+    return found
+
+
+def test_imports_point_down_the_layers():
+    """cli -> training -> export/cards -> systems -> data, metrics -> models, nn -> registry, hub, io: nothing
+    imports a module of a higher layer, at module level or inside a function."""
+    up = []
+    for path in sorted(ZOO.rglob("*.py")):
+        module = _module_name(path)
+        for line, target in _zoo_imports(path):
+            pair = next((p for p in UPWARD_ALLOWED if module.startswith(p[0]) and target.startswith(p[1])), None)
+            if pair is None and _layer(target) < _layer(module):
+                up.append(f"{path.relative_to(ZOO.parent)}:{line} {module} -> {target}")
+    assert up == []
+
+
+def test_the_layer_check_sees_an_upward_import(tmp_path, monkeypatch):
+    """The check above can fail: a systems module importing the training path is caught, at function level too."""
+    fake = ZOO / "systems" / "molecule.py"
+    source = "def f():\n    from zoo.training import fit\n"
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: source)
+    assert _zoo_imports(fake) == [(2, "zoo.training")]
+    assert _layer("zoo.training") < _layer(_module_name(fake))

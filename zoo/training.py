@@ -678,11 +678,7 @@ def train(recipe: str | Path, extra_args: Sequence[str] = (), run: bool = True) 
         return _build_cli(recipe, [*config_args, *extra_args])
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    from zoo.cli import main as cli_main
+if __name__ == "__main__":  # ``python -m zoo.training RECIPE ...`` is ``zoo train``: a program above every layer
+    from zoo.cli import main
 
-    sys.exit(cli_main(["train", *(sys.argv[1:] if argv is None else argv)]))
-
-
-if __name__ == "__main__":
-    main()
+    sys.exit(main(["train", *sys.argv[1:]]))
