@@ -33,9 +33,19 @@ def test_nfp_learns_esol_and_standardises(data_root, tmp_path):
     assert card <= {card_name(k) for k in trainer.callback_metrics}  # the run logs what the card reports
 
 
+class QM9Subset(QM9DataModule):
+    """Any class name: the system reads the datamodule's ``chemical_accuracy``, not its class."""
+
+
+def test_molecule_datamodules_say_their_chemical_accuracy():
+    assert QM9DataModule(targets=[0, 2, 16]).chemical_accuracy[:2] == [0.1, 0.043]
+    assert QM9DataModule(targets=[16]).chemical_accuracy[0] != QM9DataModule(targets=[16]).chemical_accuracy[0]
+    assert MoleculeNetDataModule(dataset="esol").chemical_accuracy == []
+
+
 def test_mpnn_on_qm9_logs_per_target_error_ratio(data_root, tmp_path):
     pl.seed_everything(0)
-    dm = QM9DataModule(root=str(data_root), targets=[0, 2], limit=150, num_val=20, num_test=20, batch_size=32)
+    dm = QM9Subset(root=str(data_root), targets=[0, 2], limit=150, num_val=20, num_test=20, batch_size=32)
     system = MoleculeRegression("mpnn", {"hidden_channels": 8, "edge_hidden": 8, "num_steps": 2,
                                          "set2set_steps": 1, "out_channels": 2}, scheduler="time_cosine",
                                 time_budget_min=0.1)

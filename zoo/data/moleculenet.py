@@ -185,6 +185,11 @@ class MoleculeNetDataModule(GraphSplitDataModule):
     def units(self) -> list[str]:
         return [DATASETS[self.hparams.dataset][4]]
 
+    @property
+    def chemical_accuracy(self) -> list[float]:
+        """None defined for these datasets: no error-ratio metrics."""
+        return []
+
     def setup(self, stage: str | None = None) -> None:
         if self.datasets:
             return

@@ -215,6 +215,11 @@ class QM9DataModule(GraphSplitDataModule):
     def units(self) -> list[str]:
         return [UNITS[t] for t in self.hparams.targets]
 
+    @property
+    def chemical_accuracy(self) -> list[float]:
+        """Per target, the error a chemist accepts (Gilmer et al. 2017, Table 5); NaN where the paper gives none."""
+        return [CHEMICAL_ACCURACY.get(t, float("nan")) for t in self.hparams.targets]
+
     def setup(self, stage: str | None = None) -> None:
         if self.graphs is not None:
             return

@@ -48,8 +48,8 @@ class MoleculeRegression(StepsPerExecution, pl.LightningModule):
     plateau_factor, plateau_patience: ReduceLROnPlateau settings.
     time_budget_min: wall-clock minutes for "time_cosine".
     target_names: names for the logged per-target metrics (default: the datamodule's).
-    chemical_accuracy: per-target chemical accuracy for the error ratio (default: QM9's, when the datamodule
-        is QM9).
+    chemical_accuracy: per-target chemical accuracy for the error ratio (default: the datamodule's
+        ``chemical_accuracy``, which QM9's gives).
     steps_per_execution: optimiser steps per Lightning training step (:mod:`zoo.systems.executions`): the same
         updates, with Lightning's per-step cost paid once per ``steps_per_execution`` batches.
     """
@@ -87,10 +87,8 @@ class MoleculeRegression(StepsPerExecution, pl.LightningModule):
             return
         if not self._names:
             self._names = list(getattr(dm, "target_names", []))
-        if not self._accuracy and hasattr(dm.hparams, "targets") and type(dm).__name__ == "QM9DataModule":
-            from zoo.data.qm9 import CHEMICAL_ACCURACY
-
-            self._accuracy = [CHEMICAL_ACCURACY.get(t, float("nan")) for t in dm.hparams.targets]
+        if not self._accuracy:
+            self._accuracy = list(getattr(dm, "chemical_accuracy", []))
         if stage == "fit":  # a resumed run restores the buffers from its checkpoint right after this
             y = dm.train_targets().float()
             if y.size(-1) != self.net.target_mean.numel():
