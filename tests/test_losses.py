@@ -58,17 +58,17 @@ def test_unknown_loss_name_lists_the_choices():
         get_loss("hnge")
 
 
-def test_gradient_penalty_rank2_linear_critic_is_exact():
+def test_gradient_penalty_rank2_linear_discriminator_is_exact():
     w = torch.tensor([3.0, 4.0])  # ||grad|| = 5 everywhere -> penalty (5 - 1)^2 = 16
     real, fake = torch.randn(6, 2), torch.randn(6, 2)
     assert gradient_penalty(lambda x: x @ w, real, fake).item() == pytest.approx(16.0)
 
 
-def test_gradient_penalty_rank4_any_channels_and_backprop_to_critic():
+def test_gradient_penalty_rank4_any_channels_and_backprop_to_discriminator():
     weight = torch.nn.Parameter(torch.full((5, 7, 7), 0.1))  # 5 channels: nothing assumes 1 or 3
-    critic = lambda x: (x * weight).flatten(1).sum(1)
+    discriminator = lambda x: (x * weight).flatten(1).sum(1)
     real, fake = torch.randn(3, 5, 7, 7), torch.randn(3, 5, 7, 7)
-    penalty = gradient_penalty(critic, real, fake)
+    penalty = gradient_penalty(discriminator, real, fake)
     expected = (0.1 * math.sqrt(5 * 7 * 7) - 1) ** 2  # the norm is over C, H and W of each sample
     assert penalty.item() == pytest.approx(expected, rel=1e-5)
     penalty.backward()
@@ -78,12 +78,12 @@ def test_gradient_penalty_rank4_any_channels_and_backprop_to_critic():
 def test_gradient_penalty_uses_one_interpolation_weight_per_sample():
     seen = []
 
-    def critic(x):
+    def discriminator(x):
         seen.append(x.detach().clone())
         return x.flatten(1).sum(1)
 
     real, fake = torch.ones(4, 2, 3, 3), torch.zeros(4, 2, 3, 3)
-    gradient_penalty(critic, real, fake)
+    gradient_penalty(discriminator, real, fake)
     x_hat = seen[0]  # eps * 1 + (1 - eps) * 0 = eps, constant within each sample
     assert torch.allclose(x_hat, x_hat[:, :1, :1, :1].expand_as(x_hat))
     assert x_hat.flatten(1)[:, 0].unique().numel() == 4
@@ -92,3 +92,11 @@ def test_gradient_penalty_uses_one_interpolation_weight_per_sample():
 def test_gradient_penalty_rejects_mismatched_batches():
     with pytest.raises(ValueError, match="one shape"):
         gradient_penalty(lambda x: x.sum(1), torch.randn(2, 3), torch.randn(2, 4))
+
+
+def test_losses_name_the_discriminator_one_way():
+    """The zoo says "discriminator" for every loss (WGAN's critic included): one name per thing."""
+    import zoo.losses
+
+    assert [n for n in vars(zoo.losses) if "critic" in n] == []
+    assert get_loss("wasserstein").discriminator is zoo.losses.wasserstein_discriminator_loss

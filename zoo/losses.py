@@ -72,8 +72,9 @@ def hinge_discriminator_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor
     return F.relu(1.0 - real_scores).mean() + F.relu(1.0 + fake_scores).mean()
 
 
-def wasserstein_critic_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
-    """Arjovsky et al. 2017: the critic maximises E[D(x)] - E[D(G(z))], i.e. minimises its negative."""
+def wasserstein_discriminator_loss(real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+    """Arjovsky et al. 2017: the discriminator (the paper's critic) maximises E[D(x)] - E[D(G(z))], i.e.
+    minimises its negative."""
     return fake_scores.mean() - real_scores.mean()
 
 
@@ -101,12 +102,12 @@ def linear_generator_loss(fake_scores: Tensor) -> Tensor:
 
 # ---- gradient penalty ----
 
-def gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor) -> Tensor:
+def gradient_penalty(discriminator: Callable[[Tensor], Tensor], real: Tensor, fake: Tensor) -> Tensor:
     """Gulrajani et al. 2017, eq. 3 (without lambda): E[(||grad D(x_hat)||_2 - 1)^2] on per-sample interpolates.
 
     Works for inputs of any rank ``(B, ...)``: one interpolation weight per sample, broadcast over the other
     dimensions, and the gradient norm is taken over all of them. The graph is kept (``create_graph=True``) so the
-    penalty can be back-propagated into the critic's weights.
+    penalty can be back-propagated into the discriminator's weights.
     """
     if real.shape != fake.shape:
         raise ValueError(f"gradient_penalty needs real and fake batches of one shape, got {tuple(real.shape)} "
@@ -116,7 +117,7 @@ def gradient_penalty(critic: Callable[[Tensor], Tensor], real: Tensor, fake: Ten
     eps_shape = (real.shape[0],) + (1,) * (real.dim() - 1)
     eps = torch.rand(eps_shape, device=real.device, dtype=real.dtype)
     interpolates = (eps * real.detach() + (1.0 - eps) * fake.detach()).requires_grad_(True)
-    scores = critic(interpolates)
+    scores = discriminator(interpolates)
     (grads,) = torch.autograd.grad(scores.sum(), interpolates, create_graph=True)
     norms = grads.flatten(start_dim=1).norm(2, dim=1)
     return (norms - 1.0).pow(2).mean()
@@ -141,7 +142,7 @@ LOSSES: dict[str, AdversarialLoss] = {
         AdversarialLoss("label_smoothing", label_smoothing_discriminator_loss, non_saturating_generator_loss),
         AdversarialLoss("least_squares", least_squares_discriminator_loss, least_squares_generator_loss),
         AdversarialLoss("hinge", hinge_discriminator_loss, linear_generator_loss),
-        AdversarialLoss("wasserstein", wasserstein_critic_loss, linear_generator_loss),
+        AdversarialLoss("wasserstein", wasserstein_discriminator_loss, linear_generator_loss),
     )
 }
 
