@@ -30,9 +30,9 @@ import lightning.pytorch as pl
 import torch
 from torch import Tensor
 
-from zoo.hub import load_state_into
 from zoo.losses import get_loss
 from zoo.registry import create_model
+from zoo.systems import build_net
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due, trainer_of
 
@@ -69,9 +69,7 @@ class AAESystem(pl.LightningModule):
         super().__init__()
         self.save_hyperparameters()
         self.automatic_optimization = False
-        self.net = create_model(architecture, **(model_args or {}))
-        if init_from:
-            load_state_into(self.net, init_from)
+        self.net = build_net(architecture, model_args, init_from)
         self.discriminator = create_model("aae_latent_discriminator", latent_dim=self.net.latent_dim,
                                           hidden=list(discriminator_hidden))
         self.adversarial = get_loss(loss)

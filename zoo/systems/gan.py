@@ -42,9 +42,9 @@ import torch
 from torch import Tensor
 
 from zoo.data.bundles import check_steps_per_execution
-from zoo.hub import load_state_into
 from zoo.losses import get_loss, gradient_penalty
 from zoo.registry import create_model
+from zoo.systems import build_net
 from zoo.systems.executions import batches_to_step
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due, logging_due
@@ -105,15 +105,13 @@ class GANSystem(pl.LightningModule):
                              f"({hp.instance_noise_anneal_steps}) must be >= 0")
         if hp.optimizer not in ("adam", "rmsprop"):
             raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {hp.optimizer!r}")
-        self.net = create_model(hp.architecture, **dict(hp.model_args or {}))
+        self.net = build_net(hp.architecture, hp.model_args, hp.init_from)
         shape = {"image_size": getattr(self.net, "image_size", 64), "channels": getattr(self.net, "channels", 3)}
         self.discriminator = create_model(hp.discriminator_architecture,
                                           **{**shape, **self.DISCRIMINATOR_DEFAULTS, **(hp.discriminator_args or {})})
         if hp.gp_weight and any(isinstance(m, BATCH_NORMS) for m in self.discriminator.modules()):
             raise ValueError("the gradient penalty is per sample, so the discriminator must not use BatchNorm "
                              "(Gulrajani et al. 2017, sec. 4): set discriminator_args.norm to 'layer' or 'none'")
-        if hp.init_from:
-            load_state_into(self.net, hp.init_from)
         self.generator_updates = 0
         self.discriminator_updates = 0  # optimiser steps taken; logged as train/critic_steps, the cards' name
 

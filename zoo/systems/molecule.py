@@ -25,10 +25,9 @@ import lightning.pytorch as pl
 import torch
 import torch.nn.functional as F
 
-from zoo.hub import load_state_into
 from zoo.metrics import logged
 from zoo.metrics.regression import regression_metrics
-from zoo.registry import create_model
+from zoo.systems import build_net
 from zoo.systems.executions import StepsPerExecution
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due, trainer_of
@@ -73,9 +72,7 @@ class MoleculeRegression(StepsPerExecution, pl.LightningModule):
             source = get_pretrained_cfg(init_from or args_from)
             architecture, model_args = source.architecture, dict(source.model_args)
             self.hparams.update(architecture=architecture, model_args=model_args)  # what checkpoints record
-        self.net = create_model(architecture, **(model_args or {}))
-        if init_from:
-            load_state_into(self.net, init_from)
+        self.net = build_net(architecture, model_args, init_from)
         self._names = list(target_names or [])
         self._accuracy = list(chemical_accuracy or [])
         self._start_time: float | None = None

@@ -16,10 +16,9 @@ import torch
 import torch.nn.functional as F
 from torch_geometric.data import Data
 
-from zoo.hub import load_state_into
 from zoo.metrics import logged
 from zoo.metrics.classification import node_classification_metrics
-from zoo.registry import create_model
+from zoo.systems import build_net
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due
 
@@ -38,9 +37,7 @@ class NodeClassificationSystem(pl.LightningModule):
         super().__init__()
         self._fits_checked = False
         self.save_hyperparameters()
-        self.net = create_model(architecture, **(model_args or {}))
-        if init_from:
-            load_state_into(self.net, init_from)
+        self.net = build_net(architecture, model_args, init_from)
 
     def forward(self, data: Data) -> torch.Tensor:
         return self.net(data.x, data.edge_index)
