@@ -6,7 +6,6 @@ import torch
 from zoo.data.smiles import MOSES_CHARACTERS
 from zoo.models.aae import (
     BinaryAAE,
-    BinaryVectorGenerator,
     GaussianPrior,
     MixtureOfGaussiansPrior,
     SmilesAAE,
@@ -121,10 +120,6 @@ def test_configs_are_json_and_rebuild_the_same_architecture():
     args = {"characters": MOSES_CHARACTERS, "latent_dim": 4, "encoder_hidden": 8, "decoder_hidden": 8}
     rebuilt = create_model("aae_smiles", **json.loads(json.dumps(args)))
     assert rebuilt.vocab[3:] == list(MOSES_CHARACTERS)
-    gen = create_model("binary_gan_generator", out_features=7, latent_dim=2, hidden=[4])
-    assert isinstance(gen, BinaryVectorGenerator) and gen.sample(3, seed=0).shape == (3, 7)
-    disc = create_model("binary_gan_discriminator", in_features=7, hidden=[4], image_size=64, channels=3)
-    assert disc(torch.zeros(2, 7)).shape == (2,)
 
 
 def test_smiles_aae_temperature_is_a_stored_sampling_default():

@@ -165,3 +165,15 @@ def test_a_checkpoint_resumes_with_its_step_counters(tmp_path):
     resumed = WGAN(**TINY)
     trainer = fit(resumed, 5, tmp_path, max_epochs=2, ckpt_path=str(tmp_path / "checkpoints" / "last.ckpt"))
     assert (resumed.discriminator_updates, resumed.generator_updates, trainer.global_step) == (10, 2, 12)
+
+
+def test_a_vector_discriminator_gets_no_image_shape():
+    """image_size/channels go only to a discriminator whose builder takes them (the DCGAN one, not the MLP)."""
+    vectors = GANSystem(loss="non_saturating", architecture="binary_gan_generator",
+                        model_args={"out_features": 7, "latent_dim": 2, "hidden": [4]},
+                        discriminator_architecture="binary_gan_discriminator",
+                        discriminator_args={"in_features": 7, "hidden": [4]})
+    assert vectors.discriminator(vectors.net(torch.randn(2, 2))).shape == (2,)
+    images = GANSystem(loss="non_saturating", model_args={"image_size": 28, "channels": 1, "latent_dim": 8,
+                                                          "base_width": 8}, discriminator_args={"base_width": 8})
+    assert (images.discriminator.image_size, images.discriminator.channels) == (28, 1)

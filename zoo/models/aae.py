@@ -112,7 +112,8 @@ def mlp(sizes: Sequence[int], activation: type[nn.Module] = nn.ReLU, dropout: fl
     return nn.Sequential(*layers)
 
 
-def _generator(seed: int | None) -> torch.Generator | None:
+def seeded_generator(seed: int | None) -> torch.Generator | None:
+    """A CPU random generator seeded with ``seed``; None (torch's global one) without a seed."""
     return None if seed is None else torch.Generator().manual_seed(seed)
 
 
@@ -201,7 +202,7 @@ class BinaryAAE(nn.Module):
     def sample_probabilities(self, n: int, seed: int | None = None) -> Tensor:
         """Decoder means :math:`\\sigma(G(z))` for ``n`` prior samples ``z`` (used by the Parzen estimate)."""
         device = next(self.parameters()).device
-        z = self.prior.sample(n, generator=_generator(seed)).to(device)
+        z = self.prior.sample(n, generator=seeded_generator(seed)).to(device)
         return torch.sigmoid(self.decode_logits(z))
 
     @torch.no_grad()
@@ -220,7 +221,7 @@ class BinaryAAE(nn.Module):
         stream a large ``n`` without holding every decoded vector: all ``n`` codes are drawn first (a few
         numbers each), then decoded in batches."""
         check_sample_count(n)
-        z = self.prior.sample(n, generator=_generator(seed)).to(next(self.parameters()).device)
+        z = self.prior.sample(n, generator=seeded_generator(seed)).to(next(self.parameters()).device)
         for chunk in z.split(batch_size):
             probs = torch.sigmoid(self.decode_logits(chunk))
             if self.kind == "image":
@@ -383,7 +384,7 @@ class SmilesAAE(nn.Module):
         ``temperature`` defaults to the model's own (:attr:`temperature`). ``progress`` names the stage shown
         while decoding (:func:`zoo.progress.stage`: 10,000 take minutes on a CPU; None: silent)."""
         check_sample_count(n)
-        gen = _generator(seed)
+        gen = seeded_generator(seed)
         device = next(self.parameters()).device
         out: list[str] = []
         with stage(progress, n, "SMILES") as bar:
@@ -401,56 +402,3 @@ class SmilesAAE(nn.Module):
         lines = [f"{s or '(empty)'}\t{'valid' if ok else 'invalid'}" for s, ok in zip(samples, flags)]
         lines.append(f"# {sum(flags)}/{len(flags)} valid")
         return lines
-
-
-# ------------------------------------------------------------------------- the failure it fixes: a plain GAN
-
-@register_model("binary_gan_generator")
-class BinaryVectorGenerator(nn.Module):
-    r"""A plain GAN generator for binary vectors (the baseline the AAE fixes): an MLP from :math:`z \sim
-    \mathcal N(0, I)` to Bernoulli probabilities :math:`\sigma(f(z))`.
-
-    The discriminator sees these *continuous* probabilities beside strictly 0/1 real vectors and can tell them
-    apart by their values alone; thresholding or sampling them to make them binary has no gradient. Trained with
-    ``zoo.systems.gan.NSGAN`` (recipe ``recipes/aae/fingerprints-gan.yaml``). :meth:`sample` thresholds at 0.5,
-    like the AAE decoder, so the two are compared on equal terms.
-    """
-
-    def __init__(self, out_features: int, latent_dim: int = 10, hidden: Sequence[int] = (256, 512)):
-        super().__init__()
-        self.out_features, self.latent_dim = out_features, latent_dim
-        self.net = mlp([latent_dim, *hidden, out_features])
-
-    def forward(self, z: Tensor) -> Tensor:
-        return torch.sigmoid(self.net(z))
-
-    @torch.no_grad()
-    def sample(self, n: int, seed: int | None = None) -> Tensor:
-        check_sample_count(n)
-        device = next(self.parameters()).device
-        z = torch.randn(n, self.latent_dim, generator=_generator(seed)).to(device)
-        return torch.cat([(self(chunk) > 0.5).float() for chunk in z.split(SAMPLE_BATCH)])
-
-    def format_samples(self, samples: Tensor) -> list[str]:
-        return [f"{int(s.sum())} bits on: " + " ".join(str(i) for i in s.nonzero().flatten().tolist())
-                for s in samples]
-
-
-class BinaryVectorDiscriminator(nn.Module):
-    """The plain GAN's discriminator on (B, in_features) vectors: one logit per vector."""
-
-    def __init__(self, in_features: int, hidden: Sequence[int] = (512, 256)):
-        super().__init__()
-        self.net = mlp([in_features, *hidden, 1], activation=lambda: nn.LeakyReLU(0.2))
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.net(x.flatten(1)).squeeze(-1)
-
-
-# ---------------------------------------------------------------------------------------------- registration
-
-@register_model("binary_gan_discriminator")
-def binary_gan_discriminator(in_features: int, hidden: Sequence[int] = (512, 256), image_size=None,
-                             channels=None) -> BinaryVectorDiscriminator:
-    """``image_size`` / ``channels`` are passed by ``zoo.systems.gan.GANSystem`` for image critics; unused."""
-    return BinaryVectorDiscriminator(in_features, hidden)

@@ -35,6 +35,7 @@ Around the training step, not in it: sample grids and periodic FID are :class:`z
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, ClassVar
 
 import lightning.pytorch as pl
@@ -43,7 +44,7 @@ from torch import Tensor
 
 from zoo.data.bundles import check_steps_per_execution
 from zoo.losses import get_loss, gradient_penalty
-from zoo.registry import create_model
+from zoo.registry import create_model, get_architecture
 from zoo.systems import build_net
 from zoo.systems.executions import batches_to_step
 from zoo.systems.optim import adam
@@ -60,8 +61,8 @@ class GANSystem(pl.LightningModule):
     architecture: the generator's registered name (``"dcgan_generator"``); it is ``self.net`` and ships.
     model_args: the generator's constructor args (image_size, channels, latent_dim, base_width).
     discriminator_architecture: the discriminator's registered name (``"dcgan_discriminator"``).
-    discriminator_args: its constructor args; image_size and channels default to the generator's, the rest
-        to the class's ``DISCRIMINATOR_DEFAULTS`` (WGAN-GP: layer norm).
+    discriminator_args: its constructor args; image_size and channels default to the generator's (for a
+        discriminator that takes them), the rest to the class's ``DISCRIMINATOR_DEFAULTS`` (WGAN-GP: layer norm).
     discriminator_steps: discriminator steps per generator step (Goodfellow's k, Arjovsky's n_critic).
     optimizer: ``"adam"`` or ``"rmsprop"`` (both networks).
     generator_lr, discriminator_lr: learning rates of the two networks.
@@ -106,14 +107,20 @@ class GANSystem(pl.LightningModule):
         if hp.optimizer not in ("adam", "rmsprop"):
             raise ValueError(f"optimizer must be 'adam' or 'rmsprop', got {hp.optimizer!r}")
         self.net = build_net(hp.architecture, hp.model_args, hp.init_from)
-        shape = {"image_size": getattr(self.net, "image_size", 64), "channels": getattr(self.net, "channels", 3)}
-        self.discriminator = create_model(hp.discriminator_architecture,
-                                          **{**shape, **self.DISCRIMINATOR_DEFAULTS, **(hp.discriminator_args or {})})
+        self.discriminator = create_model(hp.discriminator_architecture, **self._discriminator_args())
         if hp.gp_weight and any(isinstance(m, BATCH_NORMS) for m in self.discriminator.modules()):
             raise ValueError("the gradient penalty is per sample, so the discriminator must not use BatchNorm "
                              "(Gulrajani et al. 2017, sec. 4): set discriminator_args.norm to 'layer' or 'none'")
         self.generator_updates = 0
         self.discriminator_updates = 0  # optimiser steps taken; logged as train/critic_steps, the cards' name
+
+    def _discriminator_args(self) -> dict[str, Any]:
+        """The discriminator's constructor args: the recipe's over the class's defaults, over the generator's
+        ``image_size`` and ``channels`` for a discriminator that takes them (an image one; not a vector one)."""
+        takes = inspect.signature(get_architecture(self.hparams.discriminator_architecture)).parameters
+        shape = {"image_size": getattr(self.net, "image_size", 64), "channels": getattr(self.net, "channels", 3)}
+        shape = {name: value for name, value in shape.items() if name in takes}
+        return {**shape, **self.DISCRIMINATOR_DEFAULTS, **(self.hparams.discriminator_args or {})}
 
     # ---- training ----
 
