@@ -17,8 +17,10 @@ def test_loading_a_generator_imports_no_graph_or_training_library(model_id):
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
-def test_family_index_names_every_registered_architecture():
+def test_family_table_names_every_registered_architecture_and_its_module():
     import zoo.models
-    from zoo.registry import list_architectures
+    from zoo.registry import get_architecture, list_architectures
 
-    assert set(zoo.models._family_index()) == set(list_architectures())
+    assert set(zoo.models.FAMILY_OF) == set(list_architectures())
+    for name, module in zoo.models.FAMILY_OF.items():
+        assert get_architecture(name).__module__ == f"zoo.models.{module}", name

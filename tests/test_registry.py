@@ -63,3 +63,31 @@ def test_every_checkpoint_config_agrees_with_its_registry_entry():
     disagree = {model_id: config_disagreement(read_config(checkpoints_dir() / model_id), cfg)
                 for model_id, cfg in load_pretrained_cfgs().items() if (checkpoints_dir() / model_id).is_dir()}
     assert {k: v for k, v in disagree.items() if v} == {}, "run `zoo cards` to rewrite them"
+
+
+def _entry_file(folder, status: str, seconds_ago: float):
+    import os
+    import time
+
+    path = folder / "gcn-cora.json"
+    path.write_text(json.dumps({**get_pretrained_cfg("gcn-cora").to_dict(), "status": status}))
+    os.utime(path, (time.time() - seconds_ago,) * 2)
+    return path
+
+
+def test_an_entry_is_parsed_once_until_its_file_changes(tmp_path, monkeypatch):
+    """zoo.load/zoo list in one process read each registry file once; a write to it (any writer) is seen."""
+    from zoo.io import write_text_atomic
+
+    _entry_file(tmp_path, "failed: a", seconds_ago=60)
+    parsed = []
+    real_loads = json.loads
+    monkeypatch.setattr("zoo.registry.json.loads", lambda text: parsed.append(1) or real_loads(text))
+    first = load_pretrained_cfgs(tmp_path)["gcn-cora"]
+    assert load_pretrained_cfgs(tmp_path)["gcn-cora"] is first and len(parsed) == 1
+    path = _entry_file(tmp_path, "failed: b", seconds_ago=30)  # rewritten in place: same size, another mtime
+    assert load_pretrained_cfgs(tmp_path)["gcn-cora"].status == "failed: b" and len(parsed) == 2
+    write_text_atomic(path, path.read_text().replace("failed: b", "failed: c"))  # replaced, just now
+    assert load_pretrained_cfgs(tmp_path)["gcn-cora"].status == "failed: c"
+    path.write_text(path.read_text().replace("failed: c", "failed: d"))  # same size, within the same clock tick
+    assert load_pretrained_cfgs(tmp_path)["gcn-cora"].status == "failed: d"

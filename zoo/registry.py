@@ -16,6 +16,7 @@ import difflib
 import fnmatch
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -216,17 +217,40 @@ def _required(f: dataclasses.Field) -> bool:
     return f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
 
 
+# Each entry file is parsed once per version: {path: ((inode, mtime in ns, size), its entry)}. Every writer of an
+# entry (zoo export, zoo push, zoo cards ...) replaces the file (zoo.io.write_text_atomic: a new inode) or rewrites
+# it (a new mtime), so a changed file is parsed again and an unchanged one is not, whoever wrote it. A file changed
+# in the last RECENT_NS is always parsed again: two writes within one tick of the file system's clock can leave
+# the same mtime (git's "racily clean" index entries, the same rule).
+_PARSED: dict[Path, tuple[tuple[int, int, int], PretrainedCfg]] = {}
+RECENT_NS = 2_000_000_000
+
+
+def _read_entry(path: Path) -> PretrainedCfg:
+    """The entry in ``path``, parsed and checked, or the one parsed before if the file has not changed since."""
+    stat = path.stat()
+    version = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+    known = _PARSED.get(path)
+    if known is not None and known[0] == version and time.time_ns() - stat.st_mtime_ns > RECENT_NS:
+        return known[1]
+    try:
+        cfg = PretrainedCfg.from_dict(json.loads(path.read_text()))
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{path}: {err}") from err
+    if cfg.id != path.stem:
+        raise ValueError(f"{path}: id {cfg.id!r} does not match the file name")
+    validate_id(cfg.id)  # every id names a folder under checkpoints/: never a path
+    _PARSED[path] = (version, cfg)
+    return cfg
+
+
 def load_pretrained_cfgs(directory: Path | None = None) -> dict[str, PretrainedCfg]:
+    """Every entry in ``directory`` (the registry's, :func:`pretrained_dir`, by default), by id. A file is parsed
+    the first time it is read and again only after it changes: ``zoo.load`` in a loop reads no JSON."""
     directory = directory or pretrained_dir()
     cfgs = {}
     for path in sorted(directory.glob("*.json")):
-        try:
-            cfg = PretrainedCfg.from_dict(json.loads(path.read_text()))
-        except (ValueError, TypeError) as err:
-            raise ValueError(f"{path}: {err}") from err
-        if cfg.id != path.stem:
-            raise ValueError(f"{path}: id {cfg.id!r} does not match the file name")
-        validate_id(cfg.id)  # every id names a folder under checkpoints/: never a path
+        cfg = _read_entry(path)
         cfgs[cfg.id] = cfg
     return cfgs
 

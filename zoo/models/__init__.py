@@ -1,8 +1,9 @@
 """The shipped ``nn.Module`` families, one file each (gcn.py, dcgan.py, ...).
 
 Families are imported on demand, so that loading a GAN does not pay for torch_geometric: the registry asks
-:func:`import_family` for the one file whose ``@register_model("<name>")`` line names the architecture (found by
-reading the sources, so a new family needs no edit here), and :func:`import_all` when it needs every name.
+:func:`import_family` for the one file that registers an architecture, named in :data:`FAMILY_OF`, and
+:func:`import_all` when it needs every name. A new architecture gets a line in :data:`FAMILY_OF`
+(``tests/test_cold_start.py`` checks that the table and the ``@register_model`` decorators agree).
 Nothing in this package imports Lightning.
 """
 
@@ -10,28 +11,20 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import re
-from functools import lru_cache
-from pathlib import Path
 
-_REGISTRATION = re.compile(r"""@register_model\(\s*["']([^"']+)["']""")
-
-
-@lru_cache(maxsize=1)
-def _family_index() -> dict[str, str]:
-    """``{architecture name: family module name}`` read from the ``@register_model`` lines of each file."""
-    index: dict[str, str] = {}
-    for module in pkgutil.iter_modules(__path__):
-        source = Path(__path__[0], f"{module.name}.py")
-        if source.is_file():
-            for name in _REGISTRATION.findall(source.read_text(encoding="utf-8")):
-                index.setdefault(name, module.name)
-    return index
+FAMILY_OF = {  # architecture -> the module of this package whose @register_model registers it
+    "aae_binary": "aae", "aae_latent_discriminator": "aae", "aae_smiles": "aae",
+    "dcgan_discriminator": "dcgan", "dcgan_generator": "dcgan",
+    "binary_gan_discriminator": "gan_mlp", "binary_gan_generator": "gan_mlp",
+    "gcn": "gcn",
+    "mpnn": "mpnn",
+    "ecfp_mlp": "nfp", "nfp": "nfp",
+}
 
 
 def import_family(architecture: str) -> bool:
-    """Import the family that registers ``architecture``; False when no file names it."""
-    module = _family_index().get(architecture)
+    """Import the family that registers ``architecture``; False when :data:`FAMILY_OF` does not name it."""
+    module = FAMILY_OF.get(architecture)
     if module is None:
         return False
     importlib.import_module(f"{__name__}.{module}")
