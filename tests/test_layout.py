@@ -142,7 +142,7 @@ LAYERS = (
     ("zoo.data", "zoo.metrics"),
     ("zoo.models", "zoo.nn", "zoo.chem", "zoo.losses"),
     ("zoo.registry", "zoo.hub", "zoo.hub_client", "zoo.io", "zoo.model_size", "zoo.progress", "zoo.image_grid",
-     "zoo.project", "zoo.run_metrics", "zoo.errors"),
+     "zoo.project", "zoo.run_metrics", "zoo.ranks"),
 )
 # The one import that goes up, and why: the registry finds an architecture by importing the family module that
 # registers it (zoo.models.import_family), as a plugin table does.
@@ -211,3 +211,10 @@ def test_the_layer_check_sees_an_upward_import(tmp_path, monkeypatch):
     monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: source)
     assert _zoo_imports(fake) == [(2, "zoo.training")]
     assert _layer("zoo.training") < _layer(_module_name(fake))
+
+
+def test_one_rank_zero_check():
+    """Outside a Trainer, which process is the first one is read from the environment in one place, zoo.ranks."""
+    readers = [str(p.relative_to(ZOO.parent)) for p in ZOO.rglob("*.py") if p.name != "ranks.py"
+               and any(f'"{name}"' in p.read_text() for name in ("RANK", "LOCAL_RANK", "NODE_RANK"))]
+    assert readers == []

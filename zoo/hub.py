@@ -34,6 +34,7 @@ from zoo.io import (
     validate_id,
     write_text_atomic,
 )
+from zoo.ranks import is_rank_zero
 from zoo.registry import PretrainedCfg, UnknownModelError, create_model, get_pretrained_cfg, pretrained_dir
 
 __all__ = [
@@ -408,7 +409,7 @@ def load_state_into(module: nn.Module, model_id: str) -> nn.Module:
     except RuntimeError as err:
         raise CheckpointError(f"cannot initialise from {model_id!r}: its weights do not fit the recipe's model "
                               f"({err}). Use the same architecture and model_args as the checkpoint.") from err
-    if os.environ.get("RANK", "0") == "0" and os.environ.get("LOCAL_RANK", "0") == "0":
+    if is_rank_zero():
         digest = expected.get("expected_sha256") or sha256_file(folder / WEIGHTS_NAME)
         print(f"initialised {type(module).__name__} from {model_id} (sha256 {digest[:12]}…, {folder})",
               file=sys.stderr)

@@ -65,6 +65,7 @@ from lightning.pytorch.callbacks import ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 from lightning.pytorch.plugins.io import CheckpointIO
 
+from zoo.ranks import is_rank_zero
 from zoo.run_checkpoints import AtomicCheckpointIO, check_resumable
 from zoo.run_end import measure_test_metrics, stop_lines
 
@@ -112,7 +113,7 @@ def run_id_of(run_dir: Path) -> str:
             return run_id
         warnings.warn(f"{id_file} held {run_id[:40]!r}, not a W&B run id; this run logs under a new id")
     run_id = secrets.token_hex(4)  # W&B run ids are short lowercase alphanumerics
-    if _is_rank_zero():
+    if is_rank_zero():
         run_dir.mkdir(parents=True, exist_ok=True)
         write_text_atomic(id_file, run_id + "\n")
     return run_id
@@ -140,10 +141,6 @@ def make_csv_logger(run_dir: Path):
     from lightning.pytorch.loggers import CSVLogger
 
     return CSVLogger(save_dir=str(run_dir), name=CSV_DIR)
-
-
-def _is_rank_zero() -> bool:
-    return int(os.environ.get("LOCAL_RANK", "0")) == 0 and int(os.environ.get("NODE_RANK", "0")) == 0
 
 
 # ---------------------------------------------------------------------------------------------- run folders
@@ -241,7 +238,7 @@ def locked_run_dir(run_dir: Path, fresh: bool = False) -> Iterator[Path | None]:
     (:func:`move_aside`), so the folder of a run still training is refused, never moved, and the new folder is
     locked in turn. Yields where the earlier run went (None if nothing moved)."""
     moved = None
-    if fresh and _is_rank_zero() and run_dir.exists():
+    if fresh and is_rank_zero() and run_dir.exists():
         with run_lock(run_dir):
             moved = move_aside(run_dir)
     with run_lock(run_dir):
@@ -253,7 +250,7 @@ def run_lock(run_dir: Path) -> Iterator[None]:
     """Hold ``<run>/.lock`` for the duration of a run: a second process on the same folder fails at once with
     the first one's pid. The OS drops the lock when a process dies, so a killed run never blocks its resume.
     Only rank 0 locks: DDP's worker processes run inside the same run on purpose."""
-    if not _is_rank_zero():
+    if not is_rank_zero():
         yield
         return
     import fcntl
@@ -488,7 +485,7 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
             _fit_locked(run, recipe, overrides, moved, ckpt_override, config_args, cli_overrides,
                         args_from_settings, extra, settings, verbose, test)
     except BaseException:
-        if owned is not None and _is_rank_zero() and (run.cli is None or run.trainer.global_step == 0):
+        if owned is not None and is_rank_zero() and (run.cli is None or run.trainer.global_step == 0):
             _remove_unstarted(owned)  # a refused option, weights that do not fit, missing data: no folder left
         raise
     if meta is not None and run.trainer.is_global_zero:
