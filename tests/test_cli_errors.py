@@ -61,6 +61,20 @@ def test_a_bug_keeps_its_traceback(monkeypatch):
         cli.main(["info", "gcn-cora"])
 
 
+def test_a_value_error_from_another_library_is_a_bug_and_keeps_its_traceback(monkeypatch):
+    """Only the zoo's own refusals are one line: a ValueError raised inside json (here), torch or numpy is a bug."""
+    import json
+
+    monkeypatch.setattr(cli, "cmd_info", lambda args: json.loads("{"))
+    with pytest.raises(json.JSONDecodeError):
+        cli.main(["info", "gcn-cora"])
+
+
+def test_a_value_error_the_zoo_raises_is_a_one_line_error(capsys):
+    code, _, err = run(capsys, "sample", "gcn-cora")  # not a generative model: zoo.cli refuses it
+    assert code == 2 and one_line_error(err, "sample") and "not a generative model" in err
+
+
 @pytest.mark.parametrize("n", ["-1", "0", "many"])
 def test_sample_refuses_a_count_that_is_not_positive(capsys, n):
     with pytest.raises(SystemExit) as exit_info:

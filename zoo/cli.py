@@ -1,7 +1,9 @@
 """The ``zoo`` command: list | info | sample | predict | eval | train | export | push | cards | data.
 
 Each subcommand is a thin shell over the library: anything it does can be done from Python with ``zoo.*``.
-Errors the user can fix (unknown id, missing data, bad checkpoint, malformed recipe) print one line and exit 2.
+Errors the user can fix (unknown id, missing data, bad checkpoint, malformed recipe) print one line and exit 2: the
+ones the zoo raises itself (:func:`raised_by_the_zoo`) and those of the system (files, network, memory). Any other
+exception is a bug and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -14,16 +16,8 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from zoo.data.root import DataNotFoundError
-from zoo.export import ExportError
-from zoo.hub import CheckpointError
-from zoo.push import PushError
-from zoo.registry import UnknownModelError
-
 LIGHTNING_PREFIXES = ("--trainer", "--model", "--data", "--seed_everything", "--ckpt_path", "--optimizer",
                       "--lr_scheduler", "--config", "--print_config")
-USER_ERRORS = (UnknownModelError, DataNotFoundError, CheckpointError, ExportError, ValueError, FileNotFoundError,
-               PushError, FloatingPointError)  # FloatingPointError: zoo.callbacks.NonFiniteLossError
 
 
 LIST_WIDTH = 100  # `zoo list` fits a 100-column terminal: long cells wrap inside their column
@@ -686,9 +680,28 @@ def describe_error(err: BaseException) -> str | None:
     if _is_out_of_memory(err):
         detail = _one_line(err).split("] err == 0. ")[-1]  # drop the allocator's "[enforce fail at ...]" prefix
         return f"out of memory ({detail}); use a smaller --n or batch size, or a machine with more memory"
-    if isinstance(err, USER_ERRORS) or _is_http_error(err) or isinstance(err, OSError):
+    if raised_by_the_zoo(err) or _is_http_error(err) or isinstance(err, OSError):
         return _one_line(err)
     return None
+
+
+def raised_by_the_zoo(err: BaseException) -> bool:
+    """Whether the zoo refused something on purpose: ``err`` is one of the zoo's error classes
+    (``UnknownModelError``, ``CheckpointError``, ``TrainingError`` ...), or a ``ValueError`` raised by the zoo's own
+    code (the innermost frame of its traceback is a zoo module), whose message is written for the user. A
+    ``ValueError`` raised inside another library (torch, numpy, json ...) is a bug and keeps its traceback."""
+    if _is_zoo_module(type(err).__module__):
+        return True
+    if not isinstance(err, ValueError) or err.__traceback__ is None:
+        return False
+    innermost = err.__traceback__
+    while innermost.tb_next is not None:
+        innermost = innermost.tb_next
+    return _is_zoo_module(innermost.tb_frame.f_globals.get("__name__", ""))
+
+
+def _is_zoo_module(name: str) -> bool:
+    return name == "zoo" or name.startswith("zoo.")
 
 
 def _is_out_of_memory(err: BaseException) -> bool:
