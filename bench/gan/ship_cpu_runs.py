@@ -1,6 +1,6 @@
 """Ship the six MNIST loss-family GANs from their CPU ``zoo train`` runs (issue 18): one budget, one generator.
 
-Each id was trained by ``zoo train recipes/gan/<id>.yaml --run-name shipped`` (the recipe's budget: 10 epochs,
+Each id was trained by ``zoo train recipes/gan/<id>.yaml --run-name shipped`` (the recipe's budget: 20 epochs,
 batch 64, the generator's weights averaged by :class:`zoo.callbacks.GeneratorEMA`). For every finished run
 folder ``runs/gan/<id>/shipped`` this script
 
@@ -32,7 +32,8 @@ from zoo.export import load_trained_net
 RESULTS = Path(__file__).resolve().parent / "results"
 MNIST_IDS = ("gan-mnist", "nsgan-mnist", "lsgan-mnist", "hinge-gan-mnist", "wgan-mnist", "wgan-gp-mnist")
 RUN_NAME = "shipped"
-BUDGET = "10 epochs (the recipe's max_epochs), batch 64"
+EPOCHS = 20  # the recipes' max_epochs
+BUDGET = f"{EPOCHS} epochs (the recipe's max_epochs), batch 64"
 HARDWARE = "CPU, 1 thread (OMP_NUM_THREADS=1) of a 2-core machine shared with another training and development work"
 
 
@@ -96,8 +97,8 @@ def ship_one(model_id: str, runs: Path, export: bool, root: str | None) -> dict 
         print(f"{model_id}: no {ckpt_path} yet; skipped")
         return None
     ckpt = torch.load(ckpt_path, map_location="cpu", weights_only=True)
-    if ckpt.get("epoch", -1) + 1 < 10:
-        print(f"{model_id}: the run is at epoch {ckpt.get('epoch', -1) + 1} of 10; skipped")
+    if ckpt.get("epoch", -1) + 1 < EPOCHS:
+        print(f"{model_id}: the run is at epoch {ckpt.get('epoch', -1) + 1} of {EPOCHS}; skipped")
         return None
     minutes = (ckpt_path.stat().st_mtime - (run / "config.yaml").stat().st_mtime) / 60
     ema_net = load_trained_net(ckpt_path)[0]
