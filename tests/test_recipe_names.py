@@ -76,3 +76,12 @@ def test_text_that_names_no_module_and_shorthand_class_names_pass(tmp_path):
 @pytest.mark.parametrize("recipe", RECIPES, ids=[str(r.relative_to(REPO / "recipes")) for r in RECIPES])
 def test_every_shipped_recipe_names_only_allowed_classes(recipe):
     check_names(recipe, yaml.safe_load(recipe.read_text()))
+
+
+def test_a_python_caller_may_vouch_for_its_own_package_but_a_recipe_alone_may_not(tmp_path):
+    from zoo.recipe_names import ForeignClassError, check_names
+
+    content = {"data": {"class_path": "bench.lightning_overhead.TinyData"}}
+    with pytest.raises(ForeignClassError, match="bench.lightning_overhead.TinyData"):
+        check_names(tmp_path / "tiny.yaml", content)
+    check_names(tmp_path / "tiny.yaml", content, trusted=("bench",))  # zoo.training.fit(trusted_packages=...)

@@ -446,14 +446,16 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
         device: str | None = None, precision: str | None = None, max_minutes: float | None = None,
         cpu_minutes: float | None = None, compile: bool | str = False, export_meta: dict[str, Any] | str | Path | None = None,
         callbacks: Sequence[Callback] = (), runs_dir: str | Path = RUNS_DIR, verbose: bool = True,
-        test: bool = True) -> Run:
+        test: bool = True, trusted_packages: Sequence[str] = ()) -> Run:
     """Train a recipe through the one path, resuming its run folder when it exists; see the module docstring.
 
     ``overrides`` are LightningCLI arguments (``["--trainer.max_epochs=3"]``). ``callbacks`` are extra Lightning
     callbacks (for benchmarks). ``export_meta`` (a dict or a JSON file of card fields, see
     :class:`zoo.registry.PretrainedCfg`) exports ``last.ckpt`` when the run ends; the card then records the W&B
     run id and the reproducing command. ``test``: end with the recipe's test metrics (:attr:`Run.test_metrics`)
-    when its datamodule has a test split.
+    when its datamodule has a test split. ``trusted_packages``: top-level packages besides the zoo's own that the
+    recipe may name classes of; for Python callers vouching for their own code (a benchmark's tiny system), never
+    filled from a recipe or the command line.
     """
     recipe = Path(recipe)
     content = check_recipe(recipe)
@@ -466,7 +468,7 @@ def fit(recipe: str | Path, overrides: Sequence[str] = (), *, run_name: str | No
     ckpt_override = _override(overrides, "ckpt_path")  # the run folder's hash above saw it; nothing else does
     overrides = _without(overrides, "ckpt_path")
     meta = _read_meta(export_meta)
-    config_args, cli_overrides = _config_args(recipe, content, overrides)
+    config_args, cli_overrides = _config_args(recipe, content, overrides, trusted_packages)
     extra = list(callbacks)
     if cpu_minutes is not None:
         from zoo.callbacks import CPUTimeLimit
@@ -587,12 +589,13 @@ def _resume_command(recipe: Path, overrides: Sequence[str], run_dir: Path) -> Ca
                                   f"--ckpt_path={ckpt}"])
 
 
-def _config_args(recipe: Path, content: dict, overrides: Sequence[str]) -> tuple[list[str], list[str]]:
+def _config_args(recipe: Path, content: dict, overrides: Sequence[str],
+                 trusted_packages: Sequence[str] = ()) -> tuple[list[str], list[str]]:
     """``--config`` for LightningCLI and the overrides. A class outside the zoo and the libraries it documents
     (:mod:`zoo.recipe_names`) fails here with a one-line error, before anything a recipe names is imported."""
     from zoo.recipe_names import check_names
 
-    check_names(recipe, content, overrides)
+    check_names(recipe, content, overrides, trusted_packages)
     return ["--config", str(recipe)], list(overrides)
 
 
