@@ -14,7 +14,7 @@ from typing import Any
 
 from torch import nn
 
-from bench.card_fields import card_fields, card_text
+from bench.registry_fields import fixed_fields
 from bench.reproduce_field import reproduce_field
 from zoo.evaluation.gan import datamodule_for
 from zoo.metrics.fid import evaluate_generator, protocol
@@ -29,8 +29,8 @@ FID_PROTOCOLS = {
     "celeba": {"folder": "celeba/img_align_celeba", "image_size": 64, "crop_size": 108, "split": "train",
                "n_real": N_REAL, "n_fake": N_FAKE, "seed": SEED},
 }
-# The GAN ids; their card fields (method, paper, Lucic et al.'s FIDs, dataset text ...) are in
-# bench/card_fields.yaml. The FID protocol is chosen by the id's dataset suffix (-mnist, -celeba).
+# The GAN ids; their fixed card fields (method, paper, Lucic et al.'s FIDs, dataset text ...) are those of their
+# registry entries. The FID protocol is chosen by the id's dataset suffix (-mnist, -celeba).
 GAN_IDS = ("gan-mnist", "nsgan-mnist", "lsgan-mnist", "hinge-gan-mnist", "wgan-mnist", "wgan-gp-mnist",
            "wgan-gp-celeba")
 
@@ -38,6 +38,24 @@ GAN_IDS = ("gan-mnist", "nsgan-mnist", "lsgan-mnist", "hinge-gan-mnist", "wgan-m
 def kind_of(model_id: str) -> str:
     """``"mnist"`` or ``"celeba"``: the key of the id's FID protocol."""
     return model_id.rsplit("-", 1)[1]
+
+
+def real_set_text(kind: str, n_real: int) -> str:
+    """Which ``n_real`` real images the FID of protocol ``kind`` compares with."""
+    if kind == "mnist":
+        return f"the first {n_real:,} images of the MNIST test split"
+    return (f"the first {n_real:,} faces (sorted by file name) of the 6,000-image CelebA subset, center crop 108 px, "
+            "bicubic resize to 64x64; these faces are also in the training set (the subset has no held-out split)")
+
+
+def floor_text(kind: str, n_real: int, n_fake: int) -> str:
+    """What :func:`real_floor` of protocol ``kind`` scores: real images in place of the ``n_fake`` generated ones."""
+    if kind == "mnist":
+        stand_in, reference = f"MNIST train[:{n_fake}]", f"test[:{n_real}]"
+    else:
+        stand_in, reference = f"CelebA faces [{n_real}:{n_real + n_fake}]", f"[:{n_real}]"
+    return (f"real images in place of generated ones: {stand_in} vs the same {reference} (the floor of this "
+            "protocol; bench/gan/shipping.py real_floor)")
 
 
 RECIPE_OF = {i: f"recipes/gan/{i}.yaml" for i in GAN_IDS if i.endswith("-mnist")}
@@ -89,11 +107,12 @@ def cached_floor(model_id: str) -> dict[str, float] | None:
 
 def build_meta(model_id: str, scores: dict[str, float], training: dict[str, Any], recipe_command: str,
                notes: str) -> dict[str, Any]:
+    """The new registry entry of GAN ``model_id`` (all but the weights' fields): the current entry's fixed fields
+    with the measured FID/KID ``scores``, the protocol's floor (if cached), the ``training`` record and ``notes``."""
     floor = cached_floor(model_id)
     kind = kind_of(model_id)
     p = FID_PROTOCOLS[kind]
-    text = protocol(p["n_real"], p["n_fake"], card_text(model_id, "real_set", n_real=p["n_real"]), p["seed"],
-                    KID_SUBSET)
+    text = protocol(p["n_real"], p["n_fake"], real_set_text(kind, p["n_real"]), p["seed"], KID_SUBSET)
     eval_cmd = f"zoo eval {model_id}"
     metrics = [
         {"name": "fid", "value": round(scores["fid"], 3), "unit": "", "split": p["split"], "protocol": text,
@@ -104,14 +123,13 @@ def build_meta(model_id: str, scores: dict[str, float], training: dict[str, Any]
     ]
     baselines = []
     if floor:
-        floor_text = card_text(model_id, "floor", n_real=p["n_real"], n_fake=p["n_fake"],
-                               n_real_plus_fake=p["n_real"] + p["n_fake"])
+        note = floor_text(kind, p["n_real"], p["n_fake"])
         baselines.append({"name": "fid", "value": round(floor["fid"], 3), "citation": "ours, real data",
-                          "note": floor_text})
+                          "note": note})
         baselines.append({"name": "kid", "value": round(floor["kid"], 5), "citation": "ours, real data",
-                          "note": floor_text})
+                          "note": note})
     return {
-        **card_fields(model_id),
+        **fixed_fields(model_id),
         "id": model_id,
         "reproduce": reproduce_field(recipe_command),
         "metrics": metrics,
