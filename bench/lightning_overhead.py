@@ -35,6 +35,7 @@ import torch
 import yaml
 
 from bench.throughput import WindowTimer
+from zoo.data.bundles import training_batches
 from zoo.systems.executions import StepsPerExecution
 from zoo.systems.step_logs import log_when_due
 
@@ -83,7 +84,7 @@ def _loader():
 
 class TinyData(pl.LightningDataModule):
     def train_dataloader(self):
-        return _loader()
+        return training_batches(_loader(), self.trainer)  # in bundles for FourPerExecution
 
 
 def lightning_step(cls: str, steps: int, logger: bool = False, per_execution: int = 1) -> float:

@@ -30,8 +30,6 @@ LightningCLI, :func:`fit` adds, as options of the one path:
   ``32-true`` ...), i.e. ``trainer.accelerator`` and ``trainer.precision``; ``compile`` runs the networks
   through ``torch.compile`` (:class:`zoo.callbacks.CompileModules`);
 - **a non-finite-loss guard** on every system (:class:`zoo.callbacks.NonFiniteLossGuard`);
-- **several optimiser steps per Lightning step** for a system whose ``steps_per_execution`` is above 1: its
-  training batches are handed over in bundles (:mod:`zoo.data.bundles`, :mod:`zoo.systems.executions`);
 - **export** of the final weights to ``checkpoints/<id>/`` with a card, when ``export_meta`` is given;
 - **the end of a run** (:mod:`zoo.run_end`): the recipe's test metrics of the weights the run keeps, when its
   datamodule has a test split, and why the run stopped (complete, already complete, a limit) and how to go on;
@@ -524,11 +522,6 @@ def _fit_locked(run: Run, recipe: Path, overrides: list[str], moved: Path | None
             run.header.insert(1, f"  earlier run moved to {moved}")
         if verbose and trainer.is_global_zero:
             print("\n".join(run.header), flush=True)
-        steps = getattr(cli.model, "steps_per_execution", 1)
-        if cli.datamodule is not None and steps > 1:  # zoo.systems.executions: k optimiser steps per step
-            from zoo.data.bundles import bundle_training_batches
-
-            bundle_training_batches(cli.datamodule, steps)
         if trainer.is_global_zero:
             write_run_record(run_dir, recipe, overrides, settings)
         # weights_only: a resumed checkpoint is read without unpickling code (zoo checkpoints hold plain types)

@@ -1,11 +1,13 @@
 """zoo.data.bundles: training batches in bundles of k, for systems that take several optimiser steps per
 Lightning step."""
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from zoo.data.bundles import StepBundle, StepBundles, bundle_training_batches, check_steps_per_execution
+from zoo.data.bundles import StepBundle, StepBundles, check_steps_per_execution, training_batches
 from zoo.data.device import on_device
 
 
@@ -18,17 +20,15 @@ def test_bundles_keep_every_batch_in_order_and_count_the_short_last_one():
     assert torch.equal(torch.cat([x for b in bundles for x in b]), torch.arange(10))
 
 
-def test_a_datamodule_is_bundled_once_and_can_be_unbundled():
-    class DM:
-        def train_dataloader(self):
-            return DataLoader(torch.arange(6), batch_size=1)
-
-    dm = DM()
-    bundle_training_batches(dm, 3)
-    bundle_training_batches(dm, 2)  # a second fit with another k re-bundles the original loader
-    assert [len(b) for b in dm.train_dataloader()] == [2, 2, 2]
-    bundle_training_batches(dm, 1)
-    assert isinstance(dm.train_dataloader(), DataLoader)
+def test_the_training_loader_comes_in_bundles_of_the_trained_modules_steps_per_execution():
+    loader = DataLoader(torch.arange(6), batch_size=1)
+    trainer_of = (lambda module: SimpleNamespace(lightning_module=module))
+    bundled = training_batches(loader, trainer_of(SimpleNamespace(steps_per_execution=3)))
+    assert isinstance(bundled, StepBundles) and [len(b) for b in bundled] == [3, 3]
+    assert training_batches(loader, trainer_of(SimpleNamespace(steps_per_execution=1))) is loader
+    assert training_batches(loader, trainer_of(SimpleNamespace())) is loader  # a system without the option
+    assert training_batches(loader, trainer_of(None)) is loader  # a trainer not fitting yet
+    assert training_batches(loader, None) is loader  # no trainer: bench's plain loop, a datamodule on its own
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, "4"])

@@ -1,5 +1,6 @@
 """StepsPerExecution: k optimiser steps per Lightning step give the weights, learning rates and step counts of
-k = 1, bit for bit, through the zoo's training path and through a plain Trainer."""
+k = 1, bit for bit, through the zoo's training path and through a plain Trainer (with a datamodule that hands over
+the bundles the system asks for, or with single batches)."""
 
 import lightning.pytorch as pl
 import pytest
@@ -7,7 +8,7 @@ import torch
 import yaml
 from torch.utils.data import DataLoader
 
-from zoo.data.bundles import StepBundles
+from zoo.data.bundles import StepBundles, training_batches
 from zoo.systems.executions import StepsPerExecution
 
 
@@ -49,7 +50,9 @@ def test_bundled_steps_train_the_same_weights_through_fit(scheduler, data_root, 
 
 
 class Line(StepsPerExecution, pl.LightningModule):
-    """y = w x, with a per-step schedule (every second step) and dropout (random numbers in every step)."""
+    """y = w x, with a per-step schedule and dropout (random numbers in every step)."""
+
+    scheduler_interval = "step"
 
     def __init__(self, k: int):
         super().__init__()
@@ -62,7 +65,7 @@ class Line(StepsPerExecution, pl.LightningModule):
     def configure_optimizers(self):
         opt = torch.optim.SGD(self.parameters(), lr=0.1)
         sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.9)
-        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step", "frequency": 2}}
+        return {"optimizer": opt, "lr_scheduler": {"scheduler": sched, "interval": "step"}}
 
 
 def _train_line(k: int, bundled: bool, **trainer_args):
@@ -83,7 +86,27 @@ def test_per_step_schedules_and_random_numbers_match_one_step_at_a_time(bundled)
     assert three_trainer.global_step == one_trainer.global_step == 14
     lr_one, lr_three = (t.optimizers[0].param_groups[0]["lr"] for t in (one_trainer, three_trainer))
     assert lr_three == pytest.approx(lr_one)
-    assert lr_one == pytest.approx(0.1 * 0.9 ** 6)  # 3 + 3 steps of 7
+    assert lr_one == pytest.approx(0.1 * 0.9 ** 14)  # one scheduler step per optimiser step
+    assert torch.equal(one.w.weight, three.w.weight) and torch.equal(one.w.bias, three.w.bias)
+
+
+class LineData(pl.LightningDataModule):
+    """The line's batches, handed over as the trained module asks (zoo.data.bundles.training_batches)."""
+
+    def train_dataloader(self):
+        loader = DataLoader(torch.randn(14, 3, generator=torch.Generator().manual_seed(1)), batch_size=2)
+        return training_batches(loader, self.trainer)
+
+
+def test_a_datamodule_hands_a_plain_trainer_the_bundles_the_system_asks_for():
+    one, one_trainer = _train_line(1, bundled=False)
+    pl.seed_everything(0)
+    three, three_trainer = Line(3), pl.Trainer(max_epochs=2, logger=False, enable_checkpointing=False,
+                                               enable_progress_bar=False, enable_model_summary=False,
+                                               accelerator="cpu")
+    three_trainer.fit(three, datamodule=LineData())
+    assert three_trainer.num_training_batches == 3  # 7 batches in bundles of 3, 3 and 1
+    assert three_trainer.global_step == one_trainer.global_step == 14
     assert torch.equal(one.w.weight, three.w.weight) and torch.equal(one.w.bias, three.w.bias)
 
 

@@ -1,5 +1,6 @@
 """Training batches in bundles of ``k``, for a system that runs ``k`` optimiser steps per Lightning step
-(``steps_per_execution``, :mod:`zoo.systems.executions`, which explains why)."""
+(``steps_per_execution``, :mod:`zoo.systems.executions`, which explains why). The datamodules the systems with
+that option train on return :func:`training_batches` from ``train_dataloader``."""
 
 from __future__ import annotations
 
@@ -34,17 +35,11 @@ def check_steps_per_execution(k: Any) -> int:
     return k
 
 
-def bundle_training_batches(datamodule: Any, k: int) -> None:
-    """Make ``datamodule.train_dataloader()`` return its loader in bundles of ``k`` batches (``k > 1``)."""
-    original = datamodule.train_dataloader
-    if getattr(original, "bundles", None) is not None:  # already bundled (a second fit of the same objects)
-        original = original.unbundled
-    if k == 1:
-        datamodule.train_dataloader = original
-        return
-
-    def train_dataloader() -> StepBundles:
-        return StepBundles(original(), k)
-
-    train_dataloader.bundles, train_dataloader.unbundled = k, original
-    datamodule.train_dataloader = train_dataloader
+def training_batches(loader: Iterable, trainer: Any) -> Iterable:
+    """The training loader as the module ``trainer`` trains takes it: ``loader`` in :class:`StepBundles` of the
+    module's ``steps_per_execution`` when that is above 1, else ``loader`` itself (also when there is no trainer
+    or module yet). A datamodule's ``train_dataloader`` returns this, so that a system asks for bundles by its own
+    hyper-parameter alone, with nothing set on the datamodule or the trainer."""
+    module = getattr(trainer, "lightning_module", None)
+    k = getattr(module, "steps_per_execution", 1)
+    return StepBundles(loader, k) if k > 1 else loader

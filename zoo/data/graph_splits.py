@@ -7,10 +7,13 @@ onto the training device and batched there (:class:`zoo.data.device.DeviceGraphL
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from lightning.pytorch import LightningDataModule
 from torch.utils.data import Dataset
 from torch_geometric.loader import DataLoader
 
+from zoo.data.bundles import training_batches
 from zoo.data.device import ResidentBatches
 
 
@@ -40,8 +43,8 @@ class GraphSplitDataModule(ResidentBatches, LightningDataModule):
         return DataLoader(self.split_dataset(split), batch_size=self.hparams.batch_size, shuffle=shuffle,
                           num_workers=workers, persistent_workers=workers > 0)
 
-    def train_dataloader(self) -> DataLoader:
-        return self._loader("train", shuffle=True)
+    def train_dataloader(self) -> Iterable:
+        return training_batches(self._loader("train", shuffle=True), self.trainer)  # bundles for k > 1
 
     def val_dataloader(self) -> DataLoader:
         return self._loader("val")

@@ -17,6 +17,7 @@ numpy only (no torchvision).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,7 @@ from lightning.pytorch import LightningDataModule
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
+from zoo.data.bundles import training_batches
 from zoo.data.raw_files import DataFileError, open_binary, read_exactly, reading
 from zoo.data.root import data_root, require_path
 
@@ -152,12 +154,14 @@ class MNISTDataModule(LightningDataModule):
             images = load_mnist_images(self.root, "train", self.dataset)
             self.train_images = images[: self.limit] if self.limit else images
 
-    def train_dataloader(self) -> DataLoader:
+    def train_dataloader(self) -> Iterable:
         self.setup()
         if self.device_resident:
-            return _device_loader(self.train_images, self.batch_size, self.trainer)
-        return DataLoader(_UnitRangeImages(self.train_images), batch_size=self.batch_size, shuffle=True,
-                          drop_last=True, num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
+            loader = _device_loader(self.train_images, self.batch_size, self.trainer)
+        else:
+            loader = DataLoader(_UnitRangeImages(self.train_images), batch_size=self.batch_size, shuffle=True,
+                                drop_last=True, num_workers=self.num_workers, persistent_workers=self.num_workers > 0)
+        return training_batches(loader, self.trainer)  # bundles for a system's steps_per_execution > 1
 
     def source_path(self, split: str = "test") -> Path:
         """The file ``real_images(split=split)`` reads: what keys the FID cache of the real features."""
@@ -270,17 +274,19 @@ class ImageFolderDataModule(LightningDataModule):
             load_face(files[0], self.image_size, self.crop_size)  # fail now, not in a worker, if unreadable
             self.train_set = _LazyFaces(files, self.image_size, self.crop_size)
 
-    def train_dataloader(self) -> DataLoader:
+    def train_dataloader(self) -> Iterable:
         self.setup()
         if self.device_resident:
             if not isinstance(self.train_set, _UnitRangeImages):
                 raise ValueError(f"device_resident needs the folder in memory, but it has more than "
                                  f"preload_limit={self.preload_limit} images; raise preload_limit or set "
                                  "device_resident to false")
-            return _device_loader(self.train_set.images, self.batch_size, self.trainer)
-        workers = 0 if isinstance(self.train_set, _UnitRangeImages) else self.num_workers
-        return DataLoader(self.train_set, batch_size=self.batch_size, shuffle=True, drop_last=True,
-                          num_workers=workers, persistent_workers=workers > 0)
+            loader = _device_loader(self.train_set.images, self.batch_size, self.trainer)
+        else:
+            workers = 0 if isinstance(self.train_set, _UnitRangeImages) else self.num_workers
+            loader = DataLoader(self.train_set, batch_size=self.batch_size, shuffle=True, drop_last=True,
+                                num_workers=workers, persistent_workers=workers > 0)
+        return training_batches(loader, self.trainer)  # bundles for a system's steps_per_execution > 1
 
     def source_path(self, split: str = "train") -> Path:
         """The folder ``real_images`` reads: what keys the FID cache of the real features."""

@@ -78,7 +78,7 @@ class GANSystem(pl.LightningModule):
         sigma(D(G(z))) dD/dtheta vanishes. 0 (the default) for none.
     instance_noise_anneal_steps: decay sigma linearly to 0 over this many generator steps (0: constant sigma).
     init_from: a zoo id whose generator weights initialise ``net`` (fine-tuning).
-    steps_per_execution: batches per Lightning training step (:mod:`zoo.systems.executions`): ``zoo train`` hands
+    steps_per_execution: batches per Lightning training step (:mod:`zoo.systems.executions`): the datamodule hands
         the batches over in bundles and each runs its discriminator step (and generator step when due) as with
         1; the same updates, with Lightning's per-step host cost paid once per bundle (for small, fast steps on a
         GPU, where that cost is a large part of a step).

@@ -65,6 +65,7 @@ class MoleculeRegression(StepsPerExecution, pl.LightningModule):
         if scheduler not in ("plateau", "cosine", "time_cosine", "none"):
             raise ValueError(f"unknown scheduler {scheduler!r}; use plateau, cosine, time_cosine or none")
         self.set_steps_per_execution(steps_per_execution)
+        self.scheduler_interval = "step" if scheduler == "time_cosine" else "epoch"  # when it steps
         self.save_hyperparameters()
         if not model_args and (init_from or args_from):  # the shipped model's own architecture and args
             from zoo.registry import get_pretrained_cfg
@@ -176,13 +177,13 @@ class MoleculeRegression(StepsPerExecution, pl.LightningModule):
         if hp.scheduler == "plateau":
             scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 optimizer, mode="min", factor=hp.plateau_factor, patience=hp.plateau_patience, min_lr=hp.lr_min)
-            config = {"scheduler": scheduler, "interval": "epoch"}
+            config = {"scheduler": scheduler, "interval": self.scheduler_interval}
             if self.automatic_optimization:  # manual optimisation: StepsPerExecution reads plateau_monitor
                 config["monitor"] = self.plateau_monitor
             return {"optimizer": optimizer, "lr_scheduler": config}
         if hp.scheduler == "cosine":
             epochs = max(1, self.trainer.max_epochs or 1)
             scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs, eta_min=hp.lr_min)
-            return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "epoch"}}
-        scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, self._time_fraction)
-        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
+        else:
+            scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, self._time_fraction)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": self.scheduler_interval}}
