@@ -319,9 +319,9 @@ def plain_loop(family: Family, args, overrides: list[str]) -> tuple[Callable[[],
     FLOPs per step (counted on its first step), and the steps after which the work repeats: a GAN takes a
     generator step every ``discriminator_steps`` batches, so a block of another length would hold one more or one
     fewer generator step on one side than on the other."""
-    from zoo.training import train
+    from zoo.training import instantiate
 
-    cli = train(REPO / family.recipe, [*overrides, "--trainer.logger=false"], run=False)
+    cli = instantiate(REPO / family.recipe, [*overrides, "--trainer.logger=false"])
     system, dm = cli.model, cli.datamodule
     device = torch.device(args.torch_device)
     # The datamodule builds device-resident loaders on its trainer's device; the plain loop has no trainer,

@@ -132,14 +132,14 @@ def _is_cheap(words: list[str]) -> bool:
 def _check_without_running(words: list[str]) -> None:
     """Parse with the command's own parser; ids and recipes exist; a training recipe instantiates."""
     from zoo.registry import get_pretrained_cfg
-    from zoo.training import train
+    from zoo.training import instantiate
 
     args, extra = build_parser().parse_known_args(words)
     if getattr(args, "id", None):
         get_pretrained_cfg(args.id)
     if words[0] == "train":
         lightning = [w for w in extra if w.startswith("--")]
-        train(Path(args.recipe), [*lightning, "--trainer.logger=false"], run=False)
+        instantiate(Path(args.recipe), [*lightning, "--trainer.logger=false"])
 
 
 @pytest.mark.parametrize("example", EXAMPLES)

@@ -58,11 +58,11 @@ def test_an_override_naming_a_foreign_class_is_refused_before_any_import(planted
 
 
 def test_a_config_file_named_by_an_override_is_checked_too(planted, tmp_path):
-    from zoo.training import train
+    from zoo.training import instantiate
 
     (tmp_path / "more.yaml").write_text("trainer:\n  callbacks:\n    - class_path: somepkg.Thing\n")
     with pytest.raises(ForeignClassError, match=r"more.yaml \(named by command line: config\): trainer.callbacks"):
-        train(gcn_recipe(tmp_path), ["--config", "more.yaml"], run=False)
+        instantiate(gcn_recipe(tmp_path), ["--config", "more.yaml"])
 
 
 def test_text_that_names_no_module_and_shorthand_class_names_pass(tmp_path):

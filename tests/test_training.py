@@ -7,8 +7,8 @@ import pytest
 import torch
 import yaml
 
-from zoo.training import (TrainingError, check_recipe, fit, resolve_run_dir, run_lock, run_name_of, train,
-                          wandb_mode)
+from zoo.training import (TrainingError, check_recipe, fit, instantiate, resolve_run_dir, run_lock,
+                           run_name_of, wandb_mode)
 
 REPO = Path(__file__).resolve().parents[1]
 RECIPES = sorted((REPO / "recipes").rglob("*.yaml"))
@@ -17,7 +17,7 @@ RECIPES = sorted((REPO / "recipes").rglob("*.yaml"))
 @pytest.mark.parametrize("recipe", RECIPES, ids=[str(r.relative_to(REPO / "recipes")) for r in RECIPES])
 def test_every_recipe_parses_and_instantiates(recipe, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    cli = train(recipe, [f"--trainer.default_root_dir={tmp_path}"], run=False)
+    cli = instantiate(recipe, [f"--trainer.default_root_dir={tmp_path}"])
     assert cli.model.net is not None, "systems keep the shipped module in .net"
     assert cli.datamodule is not None
 
@@ -36,8 +36,8 @@ def test_malformed_recipes_fail_with_a_clear_message(tmp_path):
 
 def test_unknown_recipe_option_is_rejected_in_one_line(tmp_path):
     with pytest.raises(TrainingError, match="option --model: .*Option 'learning_rate' is not accepted") as err:
-        train(REPO / "recipes/gcn/cora.yaml", ["--model.init_args.learning_rate=1", f"--trainer.default_root_dir={tmp_path}"],
-              run=False)
+        instantiate(REPO / "recipes/gcn/cora.yaml",
+                    ["--model.init_args.learning_rate=1", f"--trainer.default_root_dir={tmp_path}"])
     assert "\n" not in str(err.value) and "Subtypes" not in str(err.value) and len(str(err.value)) < 500
 
 
@@ -61,12 +61,12 @@ def test_interrupted_run_resumes_from_last_checkpoint(data_root, tmp_path, monke
     monkeypatch.chdir(tmp_path)
     recipe = REPO / "recipes/gcn/cora.yaml"
     common = ["--trainer.enable_progress_bar=false", f"--trainer.default_root_dir={tmp_path / 'run'}"]
-    train(recipe, ["--trainer.max_epochs=3", *common])
+    fit(recipe, ["--trainer.max_epochs=3", *common])
     last = tmp_path / "run" / "checkpoints" / "last.ckpt"
     assert torch.load(last, weights_only=True)["global_step"] == 3
     first_id = (tmp_path / "run" / "wandb_run_id").read_text()
     caplog.clear()
-    train(recipe, ["--trainer.max_epochs=5", *common])
+    fit(recipe, ["--trainer.max_epochs=5", *common])
     assert f"Restored all states from the checkpoint at {last}" in caplog.text
     assert torch.load(last, weights_only=True)["global_step"] == 5  # 3 restored + 2 more
     assert (tmp_path / "run" / "wandb_run_id").read_text() == first_id  # same W&B run

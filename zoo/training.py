@@ -661,10 +661,9 @@ def export_run(run: Run, meta: dict[str, Any], recipe: Path, overrides: Sequence
     return export_checkpoint(run.weights_checkpoint, meta)
 
 
-def train(recipe: str | Path, extra_args: Sequence[str] = (), run: bool = True) -> ZooCLI | Run:
-    """``run=True``: :func:`fit`. ``run=False``: parse and instantiate the recipe only (recipe tests)."""
-    if run:
-        return fit(recipe, extra_args)
+def instantiate(recipe: str | Path, extra_args: Sequence[str] = ()) -> ZooCLI:
+    """Parse and instantiate ``recipe`` with ``extra_args`` (its model, datamodule and trainer) without training:
+    the recipe tests and the benchmarks' plain loops. Training is :func:`fit`."""
     recipe = Path(recipe)
     config_args, extra_args = _config_args(recipe, check_recipe(recipe), extra_args)
     with _quiet_lightning():

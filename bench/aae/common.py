@@ -12,7 +12,7 @@ import torch
 import yaml
 
 from zoo.systems.aae import AAESystem
-from zoo.training import last_checkpoint, run_name_of, train
+from zoo.training import fit, last_checkpoint, run_name_of
 
 RUNS = Path("runs")
 
@@ -46,7 +46,7 @@ def train_or_load(recipe: str, extra_args: list[str], train_now: bool,
     facts = json.loads(timing.read_text()) if timing.is_file() else {"train_seconds": 0.0}
     if train_now:
         start, cpu_start = time.perf_counter(), time.process_time()
-        cli = train(recipe, extra_args)
+        cli = fit(recipe, extra_args)
         facts["train_seconds"] += time.perf_counter() - start
         facts["cpu_seconds"] = facts.get("cpu_seconds", 0.0) + time.process_time() - cpu_start
         system = cli.model

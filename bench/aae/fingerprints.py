@@ -28,7 +28,7 @@ from zoo.data.fingerprints import MACCSDataModule
 from zoo.evaluation.aae import reconstruction_metrics, sample_vs_real
 from zoo.export import export_module
 from zoo.systems.gan import NSGAN
-from zoo.training import last_checkpoint, train
+from zoo.training import fit, last_checkpoint
 
 MODEL_ID = "aae-fingerprints"
 RECIPE, GAN_RECIPE = "recipes/aae/fingerprints.yaml", "recipes/aae/fingerprints-gan.yaml"
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> None:
         # weights_only: the run folder's checkpoint is read as plain tensors and types, never unpickled
         gan = NSGAN.load_from_checkpoint(last_checkpoint(run_dir(GAN_RECIPE)), map_location="cpu", weights_only=True)
     else:
-        gan = train(GAN_RECIPE).model
+        gan = fit(GAN_RECIPE).model
     gan.eval()
     data = MACCSDataModule()
     train_bits, test = torch.cat([data.split("train"), data.split("val")]), data.split("test")

@@ -8,7 +8,7 @@ import torch
 import zoo
 from zoo.cli import main as zoo_main
 from zoo.export import export_checkpoint
-from zoo.training import train
+from zoo.training import fit
 
 REPO = Path(__file__).resolve().parents[2]
 META = {"method": "AAE", "paper": "Makhzani et al. 2016", "task": "generation", "dataset": "debug",
@@ -20,7 +20,7 @@ def test_binary_debug_recipe_trains_exports_and_draws_a_grid(data_root, tmp_path
     monkeypatch.setenv("ZOO_DATA_ROOT", str(data_root))
     monkeypatch.chdir(tmp_path)
     run = tmp_path / "run"
-    train(REPO / "recipes/aae/debug.yaml", [f"--trainer.default_root_dir={run}"])
+    fit(REPO / "recipes/aae/debug.yaml", [f"--trainer.default_root_dir={run}"])
     state = torch.load(run / "checkpoints" / "last.ckpt", weights_only=True)
     assert state["global_step"] == 9  # 3 batches x (reconstruction, discriminator, regularisation)
     export_checkpoint(run / "checkpoints" / "last.ckpt", {**META, "id": "aae-debug"})
@@ -36,7 +36,7 @@ def test_smiles_debug_recipe_samples_marked_smiles(data_root, tmp_path, monkeypa
     monkeypatch.setenv("ZOO_DATA_ROOT", str(data_root))
     monkeypatch.chdir(tmp_path)
     run = tmp_path / "run"
-    train(REPO / "recipes/aae/debug-smiles.yaml", [f"--trainer.default_root_dir={run}"])
+    fit(REPO / "recipes/aae/debug-smiles.yaml", [f"--trainer.default_root_dir={run}"])
     export_checkpoint(run / "checkpoints" / "last.ckpt", {**META, "id": "aae-smiles-debug"})
     model = zoo.load("aae-smiles-debug")
     assert model.vocab[3:] == list("#()-123456=BCFHNOS[]clnors")  # survived YAML, hparams and JSON

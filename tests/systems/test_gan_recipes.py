@@ -9,7 +9,7 @@ from PIL import Image
 import zoo
 from zoo.cli import main as zoo_main
 from zoo.export import export_checkpoint
-from zoo.training import train
+from zoo.training import fit
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -20,7 +20,7 @@ def test_debug_recipe_trains_exports_and_samples(data_root, tmp_path, monkeypatc
     monkeypatch.setenv("WANDB_MODE", "offline")
     monkeypatch.chdir(tmp_path)
     run = tmp_path / "run"
-    train(REPO / "recipes/gan/debug.yaml", [f"--trainer.default_root_dir={run}"])
+    fit(REPO / "recipes/gan/debug.yaml", [f"--trainer.default_root_dir={run}"])
     ckpt = run / "checkpoints" / "last.ckpt"
     state = torch.load(ckpt, weights_only=True)
     assert state["global_step"] == 4 and state["gan_steps"] == {"generator": 2, "critic": 2}
@@ -44,5 +44,5 @@ def test_debug_recipe_trains_exports_and_samples(data_root, tmp_path, monkeypatc
 def test_wgan_gp_debug_recipe_on_celeba_faces(data_root, tmp_path, monkeypatch):
     monkeypatch.setenv("ZOO_DATA_ROOT", str(data_root))
     monkeypatch.chdir(tmp_path)
-    train(REPO / "recipes/wgan-gp/debug.yaml", [f"--trainer.default_root_dir={tmp_path}", "--trainer.logger=false"])
+    fit(REPO / "recipes/wgan-gp/debug.yaml", [f"--trainer.default_root_dir={tmp_path}", "--trainer.logger=false"])
     assert torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 4
