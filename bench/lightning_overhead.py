@@ -12,7 +12,7 @@ printed in microseconds per step:
   non-finite guard; no logger, checkpoint, progress bar or summary);
 - ``self.log``: ``lightning`` plus ``self.log("train/loss", loss)`` at every step (``log_every_n_steps=1``);
 - ``log_when_due``: ``lightning`` plus :func:`zoo.systems.step_logs.log_when_due` at every step;
-- ``4 per execution``: ``lightning`` with :class:`zoo.systems.executions.StepsPerExecution` taking 4 optimiser steps per
+- ``4 per execution``: ``lightning`` with :class:`zoo.systems.steps_per_execution.StepsPerExecution` taking 4 optimiser steps per
   Lightning step (``steps_per_execution=4``), timed per optimiser step.
 
 The differences are Lightning's per-step dispatch, the cost of one logged value through ``self.log`` at every
@@ -35,8 +35,8 @@ import torch
 import yaml
 
 from bench.throughput import WindowTimer
-from zoo.data.bundles import training_batches
-from zoo.systems.executions import StepsPerExecution
+from zoo.data.step_bundles import training_batches
+from zoo.systems.steps_per_execution import StepsPerExecution
 from zoo.systems.step_logs import log_when_due
 
 WIDTH, BATCH, WARMUP = 20, 8, 50

@@ -47,7 +47,7 @@ import torch
 import torch.nn.functional as F
 from lightning.pytorch import Callback
 
-from zoo.data.bundles import StepBundle
+from zoo.data.step_bundles import StepBundle
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -6,7 +6,7 @@ For each batch of SMILES (:meth:`SmilesPredictor.predict`):
    octane, and a tab or newline would break a table of results);
 2. parsed by RDKit once; that one molecule is featurized by the model's own featurizer (``model.featurize``,
    the function its training data went through) and checked against the model's applicability domain
-   (:func:`zoo.models.domain.domain_warnings`);
+   (:func:`zoo.models.applicability_domain.domain_warnings`);
 3. the molecules that featurized go through the model in one forward pass (a PyG ``Batch``).
 
 A molecule that fails a step gets an ``error`` and the others are predicted. The per-molecule work is what a
@@ -24,7 +24,7 @@ from typing import Any
 import torch
 
 from zoo.chem import MoleculeError, mol, smiles_text_problem
-from zoo.models.domain import HEAVY_ATOM_RANGE, domain_warnings, training_set_of
+from zoo.models.applicability_domain import HEAVY_ATOM_RANGE, domain_warnings, training_set_of
 
 BATCH_SIZE = 1000  # molecules per forward pass: enough to amortise the network's per-call cost on a CPU
 

@@ -38,7 +38,7 @@ def test_paired_blocks_alternate_zoo_and_plain_steps_and_count_bundled_steps():
     from types import SimpleNamespace
 
     from bench.throughput import PairedBlocks
-    from zoo.data.bundles import StepBundle
+    from zoo.data.step_bundles import StepBundle
 
     ticks, plain_steps = iter(range(1000)), []
     paired = PairedBlocks(lambda: plain_steps.append(1), warmup=2, steps=3, blocks=2, clock=lambda: next(ticks))

@@ -65,7 +65,7 @@ def test_discriminator_steps_per_generator_step_and_clipping(tmp_path):
 def test_bundled_batches_train_the_same_generator_and_discriminator(k, tmp_path):
     """steps_per_execution: k batches per Lightning step, each with its discriminator step and, every 5th, the
     generator step; the weights and counters of one batch per step, bit for bit."""
-    from zoo.data.bundles import StepBundles
+    from zoo.data.step_bundles import StepBundles
 
     runs = []
     for per_execution in (1, k):

@@ -32,7 +32,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from zoo.data.bundles import StepBundle
+from zoo.data.step_bundles import StepBundle
 
 
 def _permutation(n: int, shuffle: bool, seed: int, epoch: int) -> Tensor:
@@ -198,7 +198,7 @@ class DeviceGraphLoader:
 
 def on_device(batch: Any, device: torch.device) -> bool:
     """True when ``batch`` is a tensor, or a PyG ``Data``/``Batch`` whose tensors all are, on ``device`` (or a
-    :class:`zoo.data.bundles.StepBundle` of those)."""
+    :class:`zoo.data.step_bundles.StepBundle` of those)."""
     if isinstance(batch, Tensor):
         return batch.device == device
     if isinstance(batch, StepBundle):

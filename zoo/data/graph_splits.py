@@ -13,7 +13,7 @@ from lightning.pytorch import LightningDataModule
 from torch.utils.data import Dataset
 from torch_geometric.loader import DataLoader
 
-from zoo.data.bundles import training_batches
+from zoo.data.step_bundles import training_batches
 from zoo.data.device import ResidentBatches
 
 

@@ -26,7 +26,7 @@ from lightning.pytorch import LightningDataModule
 from torch import Tensor
 from torch.utils.data import DataLoader, Dataset
 
-from zoo.data.bundles import training_batches
+from zoo.data.step_bundles import training_batches
 from zoo.data.raw_files import DataFileError, open_binary, read_exactly, reading
 from zoo.data.root import data_root, require_path
 

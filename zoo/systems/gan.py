@@ -42,11 +42,11 @@ import lightning.pytorch as pl
 import torch
 from torch import Tensor
 
-from zoo.data.bundles import check_steps_per_execution
+from zoo.data.step_bundles import check_steps_per_execution
 from zoo.losses import get_loss, gradient_penalty
 from zoo.registry import create_model, get_architecture
 from zoo.systems import build_net
-from zoo.systems.executions import batches_to_step
+from zoo.systems.steps_per_execution import batches_to_step
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due, logging_due
 
@@ -78,7 +78,7 @@ class GANSystem(pl.LightningModule):
         sigma(D(G(z))) dD/dtheta vanishes. 0 (the default) for none.
     instance_noise_anneal_steps: decay sigma linearly to 0 over this many generator steps (0: constant sigma).
     init_from: a zoo id whose generator weights initialise ``net`` (fine-tuning).
-    steps_per_execution: batches per Lightning training step (:mod:`zoo.systems.executions`): the datamodule hands
+    steps_per_execution: batches per Lightning training step (:mod:`zoo.systems.steps_per_execution`): the datamodule hands
         the batches over in bundles and each runs its discriminator step (and generator step when due) as with
         1; the same updates, with Lightning's per-step host cost paid once per bundle (for small, fast steps on a
         GPU, where that cost is a large part of a step).
@@ -183,7 +183,7 @@ class GANSystem(pl.LightningModule):
         return {"train/g_loss": loss}
 
     def training_step(self, batch: Any, batch_idx: int) -> None:
-        for one in batches_to_step(self, batch):  # one batch, or a bundle's (zoo.systems.executions)
+        for one in batches_to_step(self, batch):  # one batch, or a bundle's (zoo.systems.steps_per_execution)
             real = self._real_batch(one)
             logs = self.discriminator_step(real)
             pretraining = self.discriminator_updates <= self.hparams.pretrain_discriminator_steps

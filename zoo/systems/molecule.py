@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from zoo.metrics import logged
 from zoo.metrics.regression import regression_metrics
 from zoo.systems import build_net
-from zoo.systems.executions import StepsPerExecution
+from zoo.systems.steps_per_execution import StepsPerExecution
 from zoo.systems.optim import adam
 from zoo.systems.step_logs import log_when_due, trainer_of
 
@@ -49,7 +49,7 @@ class MoleculeRegression(StepsPerExecution, pl.LightningModule):
     target_names: names for the logged per-target metrics (default: the datamodule's).
     chemical_accuracy: per-target chemical accuracy for the error ratio (default: the datamodule's
         ``chemical_accuracy``, which QM9's gives).
-    steps_per_execution: optimiser steps per Lightning training step (:mod:`zoo.systems.executions`): the same
+    steps_per_execution: optimiser steps per Lightning training step (:mod:`zoo.systems.steps_per_execution`): the same
         updates, with Lightning's per-step cost paid once per ``steps_per_execution`` batches.
     """
 

@@ -8,8 +8,8 @@ import torch
 import yaml
 from torch.utils.data import DataLoader
 
-from zoo.data.bundles import StepBundles, training_batches
-from zoo.systems.executions import StepsPerExecution
+from zoo.data.step_bundles import StepBundles, training_batches
+from zoo.systems.steps_per_execution import StepsPerExecution
 
 
 def _esol_recipe(tmp_path, data_root, k: int, scheduler: str = "plateau"):
@@ -91,7 +91,7 @@ def test_per_step_schedules_and_random_numbers_match_one_step_at_a_time(bundled)
 
 
 class LineData(pl.LightningDataModule):
-    """The line's batches, handed over as the trained module asks (zoo.data.bundles.training_batches)."""
+    """The line's batches, handed over as the trained module asks (zoo.data.step_bundles.training_batches)."""
 
     def train_dataloader(self):
         loader = DataLoader(torch.randn(14, 3, generator=torch.Generator().manual_seed(1)), batch_size=2)

@@ -1,5 +1,5 @@
 """Training batches in bundles of ``k``, for a system that runs ``k`` optimiser steps per Lightning step
-(``steps_per_execution``, :mod:`zoo.systems.executions`, which explains why). The datamodules the systems with
+(``steps_per_execution``, :mod:`zoo.systems.steps_per_execution`, which explains why). The datamodules the systems with
 that option train on return :func:`training_batches` from ``train_dataloader``."""
 
 from __future__ import annotations

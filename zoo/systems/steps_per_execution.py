@@ -9,7 +9,7 @@ measured 0.93-0.94 of a plain loop, about 1 ms per step, twice what the loop's o
 optimiser steps, as ``tf.keras``' ``steps_per_execution`` does for the same reason:
 
 - the datamodule's ``train_dataloader`` hands its batches over in bundles of ``k``: it returns
-  :func:`zoo.data.bundles.training_batches`, which reads ``steps_per_execution`` from the module its trainer
+  :func:`zoo.data.step_bundles.training_batches`, which reads ``steps_per_execution`` from the module its trainer
   trains (``trainer.lightning_module``), so the system's hyper-parameter is the only place ``k`` is set;
 - :class:`StepsPerExecution` (a mixin for the system) runs one optimiser step per batch of a bundle, with
   manual optimisation as Lightning's documentation shows it: ``zero_grad``, ``manual_backward`` (the non-finite
@@ -22,11 +22,11 @@ optimiser steps, as ``tf.keras``' ``steps_per_execution`` does for the same reas
 
 A scheduler's ``frequency`` is automatic optimisation's: under manual optimisation every scheduler steps at every
 step or epoch of its interval (the zoo's schedules all have frequency 1). A datamodule whose ``train_dataloader``
-does not return :func:`~zoo.data.bundles.training_batches` hands over single batches, which these systems take one
+does not return :func:`~zoo.data.step_bundles.training_batches` hands over single batches, which these systems take one
 optimiser step each: the same weights, without the saving.
 
 The batches, their order, the random numbers and the updates are those of ``k = 1``: the weights are the same
-bit for bit (``tests/systems/test_executions.py``, ``tests/systems/test_gan_system.py``), and ``max_steps`` still
+bit for bit (``tests/systems/test_steps_per_execution.py``, ``tests/systems/test_gan_system.py``), and ``max_steps`` still
 stops at that optimiser step. What counts Lightning steps changes unit: ``log_every_n_steps`` and the loggers'
 step axis, ``limit_train_batches`` and ``val_check_interval`` count bundles, not batches. An epoch's scheduler
 steps in the system's ``on_train_epoch_end``, so a checkpoint written at the end of the epoch holds the schedule
@@ -42,7 +42,7 @@ from typing import Any
 
 import torch
 
-from zoo.data.bundles import StepBundle, check_steps_per_execution
+from zoo.data.step_bundles import StepBundle, check_steps_per_execution
 from zoo.systems.step_logs import trainer_of
 
 

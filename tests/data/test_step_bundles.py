@@ -1,4 +1,4 @@
-"""zoo.data.bundles: training batches in bundles of k, for systems that take several optimiser steps per
+"""zoo.data.step_bundles: training batches in bundles of k, for systems that take several optimiser steps per
 Lightning step."""
 
 from types import SimpleNamespace
@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from zoo.data.bundles import StepBundle, StepBundles, check_steps_per_execution, training_batches
+from zoo.data.step_bundles import StepBundle, StepBundles, check_steps_per_execution, training_batches
 from zoo.data.device import on_device
 
 
