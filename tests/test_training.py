@@ -180,6 +180,9 @@ def test_export_at_the_end_of_a_run_records_the_run_on_the_card(in_tmp, isolated
     assert cfg.reproduce.recipe.endswith("recipes/gcn/cora.yaml")
     assert "--trainer.max_epochs=1" in cfg.reproduce.overrides
     assert (isolated_zoo / "checkpoints" / "gcn-tiny" / "model.safetensors").is_file()
+    shipped = isolated_zoo / "checkpoints" / "gcn-tiny"
+    assert "train/loss" in (shipped / "metrics.csv").read_text()  # the run's CSV log, copied at export
+    assert (shipped / "curves.png").is_file() and "![Training curves of gcn-tiny]" in (shipped / "README.md").read_text()
 
 
 def test_cpu_minutes_replaces_the_recipes_own_cpu_time_limit(in_tmp):

@@ -201,7 +201,7 @@ def _curves(cfg: PretrainedCfg) -> str:
     if not csv_path.is_file():
         return ("No training curves are shipped with this checkpoint: the metrics of the run that made it were not "
                 "logged or not kept, only its final numbers above. `zoo cards --curves "
-                f"{cfg.id} RUN_DIR` copies the metrics a `zoo train` run logged (its W&B files) into "
+                f"{cfg.id} RUN_DIR` copies the metrics a `zoo train` run logged (its CSV logs) into "
                 f"`{METRICS_NAME}` here and draws them.")
     points = read_metrics_csv(csv_path)
     names = figures.curve_metrics(points)

@@ -85,11 +85,14 @@ def read_lightning_checkpoint(ckpt_path: str | Path) -> tuple[str, dict[str, Any
 
 
 def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
-                  meta: dict[str, Any], replace: bool = False) -> PretrainedCfg:
+                  meta: dict[str, Any], replace: bool = False, curves: list | None = None) -> PretrainedCfg:
     """Write ``net`` as ``checkpoints/<id>/`` and its registry entry from ``meta`` (PretrainedCfg fields).
 
-    ``replace``: ship even when the registry entry of this id names another architecture or model_args."""
-    from zoo.cards import index_path, render_card, render_index
+    ``replace``: ship even when the registry entry of this id names another architecture or model_args.
+    ``curves``: the run's logged metrics (:func:`zoo.run_metrics.metrics_from_run`), shipped as ``metrics.csv``
+    and drawn on the card (``curves.png``) once the folder is in place."""
+    from zoo.cards import index_path, render_card, render_index, write_cards
+    from zoo.run_metrics import METRICS_NAME, metrics_csv_text
 
     model_id = _checked_id(meta)
     bad = non_finite_tensors(net.state_dict())
@@ -106,6 +109,8 @@ def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
     # folder and leaves the shipped folder and the registry untouched.
     with staged_folder(target) as tmp:
         _carry_foreign_files(target, tmp)
+        if curves:
+            (tmp / METRICS_NAME).write_text(metrics_csv_text(curves))
         write_weights(net, tmp / WEIGHTS_NAME)
         cfg = PretrainedCfg.from_dict({**fields, "sha256": sha256_file(tmp / WEIGHTS_NAME)})
         (tmp / CONFIG_NAME).write_text(checkpoint_config_text(cfg))  # the registry entry's derived copy
@@ -114,6 +119,8 @@ def export_module(net: nn.Module, architecture: str, model_args: dict[str, Any],
         entry.parent.mkdir(parents=True, exist_ok=True)
         publish(target, tmp, {entry: json.dumps(cfg.to_dict(), indent=2) + "\n"})
     write_text_atomic(index_path(), render_index(load_pretrained_cfgs()))
+    if curves:
+        write_cards()  # curves.png from the new metrics.csv, and the card that shows it
     return cfg
 
 
@@ -218,6 +225,17 @@ def load_trained_net(ckpt_path: str | Path) -> tuple[nn.Module, str, dict[str, A
 
 
 def export_checkpoint(ckpt_path: str | Path, meta: dict[str, Any], replace: bool = False) -> PretrainedCfg:
-    """:func:`export_module` of a zoo recipe's Lightning checkpoint (``replace``: see there)."""
+    """:func:`export_module` of a zoo recipe's Lightning checkpoint (``replace``: see there). When the checkpoint
+    lies in a ``zoo train`` run folder (``<run>/checkpoints/``), the run's CSV logs become the card's curves."""
     net, architecture, model_args = load_trained_net(ckpt_path)
-    return export_module(net, architecture, model_args, meta, replace=replace)
+    return export_module(net, architecture, model_args, meta, replace=replace, curves=run_curves(Path(ckpt_path)))
+
+
+def run_curves(ckpt_path: Path) -> list | None:
+    """The metrics logged by the run whose checkpoint ``ckpt_path`` is, or None outside a run folder."""
+    from zoo.run_metrics import csv_logs, metrics_from_run
+
+    run_dir = ckpt_path.resolve().parent.parent
+    if ckpt_path.resolve().parent.name != "checkpoints" or not csv_logs(run_dir):
+        return None
+    return metrics_from_run(run_dir) or None
