@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from zoo.registry import get_pretrained_cfg
+from zoo.registry import HAND_WRITTEN_FIELDS, get_pretrained_cfg
 
 # the entry's hand-written fields; every other field is measured (or derived) by the shipping script
-FIXED_FIELDS = ("method", "paper", "task", "dataset", "split", "evaluator", "license", "dataset_license", "tags",
-                "paper_results")
+FIXED_FIELDS = HAND_WRITTEN_FIELDS
 
 
 def fixed_fields(model_id: str) -> dict[str, Any]:

@@ -14,12 +14,11 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-from zoo.registry import PretrainedCfg, Reproduce
+from zoo.registry import HAND_WRITTEN_FIELDS, PretrainedCfg, Reproduce
 from zoo.run_folder import TrainedRun
 from zoo.training import WANDB_PROJECT
 CARD_FIELDS = ("method", "paper", "task", "dataset", "split")  # what a card needs beyond the run
-FROM_PROTOCOL = ("method", "paper", "task", "dataset", "split", "evaluator", "paper_results", "baselines", "license",
-                 "dataset_license", "tags", "extra")
+FROM_PROTOCOL = (*HAND_WRITTEN_FIELDS, "baselines", "extra")
 
 
 def wandb_synced(run_dir: Path | None) -> bool:

@@ -153,6 +153,12 @@ class Reproduce:
         return shlex.join(["zoo", "train", self.recipe, *self.train_options, *self.overrides])
 
 
+# the fields of an entry a person writes (what the method, data and papers are); the others are measured or
+# derived. Shipping scripts (bench/registry_fields.py) and `zoo export --id` (zoo/export_fields.py) copy these.
+HAND_WRITTEN_FIELDS = ("method", "paper", "task", "dataset", "split", "evaluator", "license", "dataset_license", "tags",
+                       "paper_results")
+
+
 @dataclass(frozen=True)
 class PretrainedCfg:
     """Everything known about one set of trained weights (cf. timm's ``PretrainedCfg``)."""
