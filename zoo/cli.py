@@ -219,7 +219,7 @@ def cmd_predict(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     with _prediction_sink(output, columns, predictor) as write:
         bar = sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())  # never amid printed lines
-        counts = _predict_rows(predictor, rows, total, write, bar)
+        counts = _predict_rows(predictor, rows, total, write, f"predicting with {args.id}" if bar else None)
         if counts["predicted"] == 0:
             raise ValueError(f"none of the {total} SMILES could be predicted ({counts['first_error']})")
     rate = total / max(time.perf_counter() - start, 1e-9)
@@ -232,16 +232,16 @@ def cmd_predict(args: argparse.Namespace) -> None:
         print(f"zoo predict: {summary}", file=sys.stderr)
 
 
-def _predict_rows(predictor, rows, total: int, write, bar: bool) -> dict:
-    """Predict ``rows`` a batch at a time, hand each (row, result) to ``write``; a progress bar if ``bar``."""
+def _predict_rows(predictor, rows, total: int, write, progress: str | None) -> dict:
+    """Predict ``rows`` a batch at a time, hand each (row, result) to ``write``; ``progress`` names the
+    :func:`zoo.progress.stage` shown on stderr (None: nothing shown)."""
     from itertools import islice
 
-    from tqdm import tqdm
-
     from zoo.predict import Prediction
+    from zoo.progress import stage
 
     counts = {"predicted": 0, "warned": 0, "first_error": ""}
-    with tqdm(total=total, unit="mol", file=sys.stderr, disable=not bar, leave=False) as progress:
+    with stage(progress, total, "mol") as bar:
         while batch := list(islice(rows, predictor.batch_size)):
             readable = [r for r in batch if not r.problem]
             predicted = iter(predictor.predict([r.smiles for r in readable]))
@@ -251,7 +251,7 @@ def _predict_rows(predictor, rows, total: int, write, bar: bool) -> dict:
                 counts["warned"] += bool(result.warnings)
                 counts["first_error"] = counts["first_error"] or (result.error and f"{row.smiles!r}: {result.error}")
                 write(row, result)
-            progress.update(len(batch))
+            bar.update(len(batch))
     return counts
 
 
