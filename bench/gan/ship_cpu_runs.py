@@ -25,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from bench.gan.shipping import build_meta, dump, epochs_seen, measure, recipe_batch_size
+from bench.gan.shipping import build_meta, dump, measure, training_record
 from bench.reproduce_field import reproduce_field
 from zoo.export import load_trained_net
 
@@ -35,6 +35,8 @@ RUN_NAME = "shipped"
 EPOCHS = 20  # the recipes' max_epochs
 BUDGET = f"{EPOCHS} epochs (the recipe's max_epochs), batch 64"
 HARDWARE = "CPU, 1 thread (OMP_NUM_THREADS=1) of a 2-core machine shared with another training and development work"
+WEIGHTS = "exponential moving average of the generator over generator steps (GeneratorEMA, decay 0.999)"
+WANDB_PROJECT = "zoo (offline; `wandb sync` of the run folder's wandb/offline-run-* uploads it)"
 
 
 def run_folder(model_id: str, runs: Path) -> Path:
@@ -52,24 +54,6 @@ def raw_generator(ckpt: dict, ema_net: torch.nn.Module) -> torch.nn.Module:
     raw = copy.deepcopy(ema_net)
     raw.load_state_dict({k[len("net."):]: v for k, v in current.items() if k.startswith("net.")})
     return raw.eval()
-
-
-def training_record(model_id: str, run: Path, ckpt: dict, minutes: float) -> dict:
-    import lightning
-
-    steps = ckpt.get("gan_steps", {})
-    wandb_id = (run / "wandb_run_id").read_text().strip() if (run / "wandb_run_id").is_file() else None
-    return {
-        "hardware": HARDWARE,
-        "wall_time": f"{minutes:.0f} min",
-        "epochs": epochs_seen(model_id, steps.get("critic", 0), recipe_batch_size(model_id)),
-        "generator_steps": steps.get("generator"), "critic_steps": steps.get("critic"),
-        "global_step": ckpt.get("global_step"), "batch_size": recipe_batch_size(model_id),
-        "weights": "exponential moving average of the generator over generator steps (GeneratorEMA, decay 0.999)",
-        "software": f"torch {torch.__version__}, lightning {lightning.__version__}",
-        "wandb_run_id": wandb_id,
-        "wandb_project": "zoo (offline; `wandb sync` of the run folder's wandb/offline-run-* uploads it)",
-    }
 
 
 def notes(model_id: str, raw: dict, ema: dict, training: dict) -> str:
@@ -106,7 +90,8 @@ def ship_one(model_id: str, runs: Path, export: bool, root: str | None) -> dict 
     ema = measure(ema_net, model_id, root)
     raw = measure(raw_generator(ckpt, ema_net), model_id, root)
     print(f"{model_id}: EMA FID {ema['fid']:.2f}, raw FID {raw['fid']:.2f} ({time.time() - start:.0f} s)")
-    training = training_record(model_id, run, ckpt, minutes)
+    training = training_record(model_id, run, ckpt, HARDWARE, f"{minutes:.0f} min", weights=WEIGHTS)
+    training["wandb_project"] = WANDB_PROJECT
     training["raw_generator_fid"] = round(raw["fid"], 3)  # the weights before averaging, same protocol
     training["raw_generator_kid"] = round(raw["kid"], 5)
     meta = build_meta(model_id, ema, training, f"zoo train recipes/gan/{model_id}.yaml --run-name {RUN_NAME}",

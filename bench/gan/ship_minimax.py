@@ -19,7 +19,7 @@ from pathlib import Path
 
 import torch
 
-from bench.gan.shipping import build_meta, dump, epochs_seen, measure, recipe_batch_size
+from bench.gan.shipping import build_meta, dump, measure, training_record
 from zoo.export import load_trained_net
 from zoo.io import sha256_file
 
@@ -97,20 +97,10 @@ def main() -> None:
         scores = record["scores"]
     else:
         scores = measure(net, MODEL_ID)
-    steps = ckpt.get("gan_steps", {})
     seconds = ckpt.get("callbacks", {}).get("Timer", {}).get("time_elapsed", {}).get("train")
-    wandb_id = (run / "wandb_run_id").read_text().strip() if (run / "wandb_run_id").is_file() else None
-    import lightning
-
-    training = {
-        "hardware": "CPU, 1 thread (OMP_NUM_THREADS=1) of a 2-core machine shared with other jobs",
-        "wall_time": f"{seconds / 60:.0f} min (trainer.max_time budget)" if seconds else "not recorded",
-        "epochs": epochs_seen(MODEL_ID, steps.get("critic", 0), recipe_batch_size(MODEL_ID)),
-        "generator_steps": steps.get("generator"), "critic_steps": steps.get("critic"),
-        "global_step": ckpt.get("global_step"), "batch_size": recipe_batch_size(MODEL_ID),
-        "software": f"torch {torch.__version__}, lightning {lightning.__version__}",
-        "wandb_run_id": wandb_id,
-    }
+    training = training_record(MODEL_ID, run, ckpt, "CPU, 1 thread (OMP_NUM_THREADS=1) of a 2-core machine shared "
+                               "with other jobs",
+                               f"{seconds / 60:.0f} min (trainer.max_time budget)" if seconds else "not recorded")
     command = (f"WANDB_MODE=offline OMP_NUM_THREADS=1 zoo train recipes/gan/gan-mnist.yaml "
                f"--trainer.default_root_dir={run} --trainer.max_time=00:01:35:00 && "
                f"python -m bench.gan.ship_minimax --run {run} && "

@@ -186,5 +186,29 @@ def recipe_batch_size(model_id: str) -> int:
     return int(recipe["data"]["init_args"]["batch_size"])
 
 
+def training_record(model_id: str, run: Path, ckpt: dict, hardware: str, wall_time: str,
+                    weights: str | None = None) -> dict[str, Any]:
+    """The card's training record of a GAN run folder ``run`` and its checkpoint ``ckpt``: the step counters,
+    the passes over the data, the software and the W&B run id; ``weights`` says which weights ship, if not the
+    plain generator."""
+    import lightning
+    import torch
+
+    steps = ckpt.get("gan_steps", {})
+    batch_size = recipe_batch_size(model_id)
+    record = {
+        "hardware": hardware,
+        "wall_time": wall_time,
+        "epochs": epochs_seen(model_id, steps.get("critic", 0), batch_size),
+        "generator_steps": steps.get("generator"), "critic_steps": steps.get("critic"),
+        "global_step": ckpt.get("global_step"), "batch_size": batch_size,
+    }
+    if weights is not None:
+        record["weights"] = weights
+    record["software"] = f"torch {torch.__version__}, lightning {lightning.__version__}"
+    record["wandb_run_id"] = (run / "wandb_run_id").read_text().strip() if (run / "wandb_run_id").is_file() else None
+    return record
+
+
 def dump(obj: Any) -> str:
     return json.dumps(obj, indent=2, default=str)
