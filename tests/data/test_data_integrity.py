@@ -135,14 +135,16 @@ def test_eval_on_other_data_reports_what_that_data_gives(data_root, cora_copy, c
 
 
 def test_a_failed_download_leaves_nothing_in_the_data_root(tmp_path, monkeypatch, cache):
+    import urllib.error
     import urllib.request
 
     from zoo.data.planetoid import load_planetoid
 
     def offline(url, timeout=None):
         assert timeout is not None  # a stalled server must not make the zoo wait forever
-        raise OSError("network unreachable")
+        raise urllib.error.URLError("network unreachable")  # what urlopen raises offline
 
+    monkeypatch.setenv("ZOO_DATA_DOWNLOAD", "1")  # the first-use download that fails (tests' default is off)
     monkeypatch.setattr(urllib.request, "urlopen", offline)
     root = tmp_path / "empty-root"
     root.mkdir()

@@ -3,15 +3,14 @@
 
 Reads ``<root>/Planetoid/<Name>/raw/ind.<name>.*`` (the layout of ``torch_geometric.datasets.Planetoid``) with
 :mod:`zoo.data.planetoid_raw`, which never unpickles them with a general unpickler: the raw files are input the
-zoo did not write. Missing raw files are downloaded from the Planetoid repository when the network is there;
-without them and without network, a :class:`~zoo.data.root.DataNotFoundError` names the expected folder.
+zoo did not write. Missing raw files of Cora and CiteSeer are downloaded and sha256-verified on first use
+(:func:`zoo.data.root.require_path`, :mod:`zoo.data.catalog`); PubMed's must be in place. Without them, a
+:class:`~zoo.data.root.DataNotFoundError` names the expected files and why the download failed.
 Features are row-normalised, as in Kipf & Welling (2017). Nothing is cached: Cora reads in a tenth of a second.
 """
 
 from __future__ import annotations
 
-import shutil
-import urllib.request
 from pathlib import Path
 
 import lightning.pytorch as pl
@@ -20,14 +19,10 @@ from torch_geometric.data import Data
 
 from zoo.data.device import ResidentBatches
 from zoo.data.planetoid_raw import FIELDS, read_planetoid
-from zoo.data.root import ROOT_HINT, DataNotFoundError, data_root
-from zoo.io import atomic_path, first_line
+from zoo.data.root import data_root, require_path
 
 NAMES = {"cora": "Cora", "citeseer": "CiteSeer", "pubmed": "PubMed"}
 SOURCE = "https://github.com/kimiyoung/planetoid (raw/ind.<name>.* files)"
-URL = "https://github.com/kimiyoung/planetoid/raw/master/data"  # torch_geometric's Planetoid.url
-TIMEOUT_S = 60  # per connection and per read of a download
-MAX_DOWNLOAD = 200 * 2**20  # bytes per raw file (PubMed's largest is under 40 MB)
 
 
 def canonical_name(name: str) -> str:
@@ -44,46 +39,9 @@ def load_planetoid(name: str, root: str | Path | None = None) -> Data:
     name = canonical_name(name)
     raw = data_root(root) / "Planetoid" / name / "raw"
     missing = [f for f in FIELDS if not (raw / f"ind.{name.lower()}.{f}").is_file()]
-    if missing and _fetched_verified(raw / f"ind.{name.lower()}.{missing[0]}"):
-        missing = []
-    if missing:
-        _download(raw, name, missing)
+    if missing:  # fetches the dataset (Cora, CiteSeer) through zoo.data.catalog, or raises DataNotFoundError
+        require_path(raw / f"ind.{name.lower()}.{missing[0]}", f"Planetoid {name}", SOURCE)
     return NormalizeFeatures()(read_planetoid(raw, name))
-
-
-def _fetched_verified(path: Path) -> bool:
-    """The zoo's sha256-verified download (zoo.data.catalog: Cora and CiteSeer, honours $ZOO_DATA_MIRROR); on
-    failure (or ZOO_DATA_DOWNLOAD=0, or PubMed) :func:`_download` below is tried and reports."""
-    from zoo.data.catalog import fetch_missing
-    from zoo.data.download import DownloadError
-
-    try:
-        return fetch_missing(path)
-    except DownloadError:
-        return False
-
-
-def _download(raw: Path, name: str, fields: list[str]) -> None:
-    """Fetch the missing raw files into ``raw``, each through a temporary sibling; if any fails, remove the
-    folders this created (a mistyped data root included) and raise :class:`DataNotFoundError`."""
-    created = next((p for p in (raw.parents[2], raw.parents[1], raw.parent, raw) if not p.exists()), None)
-    try:
-        raw.mkdir(parents=True, exist_ok=True)
-        for field in fields:
-            filename = f"ind.{name.lower()}.{field}"
-            with urllib.request.urlopen(f"{URL}/{filename}", timeout=TIMEOUT_S) as response, \
-                    atomic_path(raw / filename) as tmp:
-                content = response.read(MAX_DOWNLOAD + 1)
-                if len(content) > MAX_DOWNLOAD:
-                    raise OSError(f"{filename} is over {MAX_DOWNLOAD:,} bytes")
-                tmp.write_bytes(content)
-    except OSError as err:  # offline, HTTP errors (urllib's are OSErrors), timeouts, a full disk
-        if created is not None:
-            shutil.rmtree(created, ignore_errors=True)
-        raise DataNotFoundError(
-            f"Planetoid {name} not found: expected {raw}/ind.{name.lower()}.{{{','.join(fields)}}} "
-            f"and the download failed ({first_line(err)}). Get the raw files from {SOURCE}, {ROOT_HINT}."
-        ) from err
 
 
 class _FullGraph(torch.utils.data.Dataset):
