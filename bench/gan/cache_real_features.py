@@ -38,7 +38,7 @@ def main() -> None:
         start = time.time()
         key = real_key(dm, dm.real_split, args.n)
         feats = cached_features(key, lambda dm=dm: dm.real_images(args.n, split=dm.real_split), extractor,
-                                log=lambda m, t0=start: print(m, f"{time.time() - t0:.0f}s", flush=True))
+                                progress=f"{key}: inception features")
         print(f"{key}: {tuple(feats.shape)} in {time.time() - start:.0f}s", flush=True)
         if args.floor:
             print(f"{name} floor:", real_floor(name, args.root), f"{time.time() - start:.0f}s", flush=True)

@@ -62,12 +62,12 @@ RECIPE_OF = {i: f"recipes/gan/{i}.yaml" for i in GAN_IDS if i.endswith("-mnist")
 RECIPE_OF["wgan-gp-celeba"] = "recipes/wgan-gp/celeba.yaml"
 
 
-def measure(net: nn.Module, model_id: str, root: str | None = None, log=None) -> dict[str, float]:
+def measure(net: nn.Module, model_id: str, root: str | None = None) -> dict[str, float]:
     """FID/KID of ``net`` with the card's protocol (the same code path as ``zoo eval``)."""
     p = FID_PROTOCOLS[kind_of(model_id)]
     start = time.time()
     scores = evaluate_generator(net, datamodule_for(p, root), n_fake=p["n_fake"], n_real=p["n_real"],
-                                seed=p["seed"], split=p["split"], log=log)
+                                seed=p["seed"], split=p["split"])
     scores["seconds"] = time.time() - start
     return scores
 

@@ -95,22 +95,17 @@ class _Features(nn.Module):
 
 
 def extract_features(images: Tensor, extractor: InceptionFeatures | None = None, batch_size: int = 50,
-                     log: Callable[[str], None] | None = None, progress: str | None = None) -> Tensor:
+                     progress: str | None = None) -> Tensor:
     """Features of uint8 images, ``batch_size`` at a time; ``progress`` names the stage shown on the terminal or
     in the log (:func:`zoo.progress.stage`; 10,000 images take about 25 CPU-minutes)."""
-    from contextlib import nullcontext
-
     from zoo.progress import stage
 
     extractor = extractor or InceptionFeatures()
     chunks = []
-    with stage(progress, len(images), "img") if progress else nullcontext() as bar:
+    with stage(progress, len(images), "img") as bar:  # progress None: a silent counter
         for start in range(0, len(images), batch_size):
             chunks.append(extractor(images[start:start + batch_size]))
-            if bar is not None:
-                bar.update(len(chunks[-1]))
-            if log is not None:
-                log(f"inception features {start + len(chunks[-1])}/{len(images)}")
+            bar.update(len(chunks[-1]))
     return torch.cat(chunks)
 
 
@@ -121,14 +116,14 @@ def cache_dir() -> Path:
 
 
 def cached_features(key: str, images: Callable[[], Tensor], extractor: InceptionFeatures | None = None,
-                    log: Callable[[str], None] | None = None, progress: str | None = None) -> Tensor:
+                    progress: str | None = None) -> Tensor:
     """Features of the images ``images()`` makes, cached as ``<cache_dir>/<key>.safetensors`` (computed once)."""
     from safetensors.torch import load_file, save_file
 
     path = cache_dir() / f"{key}.safetensors"
     if path.is_file():
         return load_file(str(path))["features"]
-    features = extract_features(images(), extractor, log=log, progress=progress)
+    features = extract_features(images(), extractor, progress=progress)
     from zoo.io import atomic_path
 
     with atomic_path(path, suffix=".safetensors") as tmp:
@@ -174,8 +169,7 @@ def fid_kid(real_features: Tensor, fake_features: Tensor, kid_subset_size: int =
 
 
 def evaluate_generator(generator: nn.Module, datamodule, n_fake: int = 1000, n_real: int = 2000, seed: int = 0,
-                       split: str | None = None, log: Callable[[str], None] | None = None,
-                       progress: bool = False) -> dict[str, float]:
+                       split: str | None = None, progress: bool = False) -> dict[str, float]:
     """FID/KID of ``generator`` against the first ``n_real`` real images of ``datamodule.real_images``.
 
     The real features are cached under a key naming the dataset, split, size, count and the data's sha256, so
@@ -183,17 +177,17 @@ def evaluate_generator(generator: nn.Module, datamodule, n_fake: int = 1000, n_r
     """
     extractor = InceptionFeatures(device=next(generator.parameters()).device)  # Inception where the generator is
     split = split or getattr(datamodule, "real_split", "train")
-    real = real_features(datamodule, split, n_real, extractor, log, progress)
-    fake = extract_features(generated_images(generator, n_fake, seed), extractor, log=log,
+    real = real_features(datamodule, split, n_real, extractor, progress)
+    fake = extract_features(generated_images(generator, n_fake, seed), extractor,
                             progress=f"FID: {n_fake:,} generated images" if progress else None)
     return fid_kid(real, fake, seed=seed)
 
 
 def real_features(datamodule, split: str, n_real: int, extractor: InceptionFeatures | None = None,
-                  log: Callable[[str], None] | None = None, progress: bool = False) -> Tensor:
+                  progress: bool = False) -> Tensor:
     """Inception features of the first ``n_real`` real images of ``split``, from the cache when computed before."""
     return cached_features(real_key(datamodule, split, n_real),
-                           lambda: datamodule.real_images(n_real, split=split), extractor, log,
+                           lambda: datamodule.real_images(n_real, split=split), extractor,
                            progress=f"FID: {n_real:,} real images ({split})" if progress else None)
 
 
