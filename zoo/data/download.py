@@ -158,15 +158,14 @@ class _NoBar:
         pass
 
 
-def progress_bar(label: str, total: int | None, unit: str = "B"):
-    """A tqdm bar on an interactive stderr (``.update(n)``, ``.close()``); nothing in a log, where the caller
-    writes one line when done."""
+def progress_bar(label: str, total: int | None):
+    """A tqdm bar of bytes on an interactive stderr (``.update(n)``, ``.close()``); nothing in a log, where
+    :func:`fetch` writes one line per file (:func:`zoo.progress.stage` would add a start and an end line)."""
     if not sys.stderr.isatty():
         return _NoBar()
     from tqdm import tqdm
 
-    scale = {"unit_scale": True, "unit_divisor": 1024} if unit == "B" else {}
-    return tqdm(total=total, unit=unit, desc=label, leave=False, file=sys.stderr, **scale)
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=label, leave=False, file=sys.stderr)
 
 
 # ---------------------------------------------------------------------------------------------- digests

@@ -28,7 +28,7 @@ import re
 import tarfile
 from pathlib import Path
 
-from zoo.data.download import progress_bar
+from zoo.progress import stage
 
 XYZ_ARCHIVE_URL = "https://ndownloader.figshare.com/files/3195389"  # dsgdb9nsd.xyz.tar.bz2
 UNCHARACTERIZED_URL = "https://ndownloader.figshare.com/files/3195404"  # uncharacterized.txt
@@ -76,20 +76,17 @@ def convert(inputs: list[Path], out: Path) -> None:
     """``[xyz archive, uncharacterized.txt]`` -> the gzipped CSV at ``out``, rows in index order."""
     archive, uncharacterized = inputs
     skip = uncharacterized_indices(uncharacterized.read_text())
-    rows, bar = [], progress_bar("QM9 .xyz files", NUM_MOLECULES, unit=" files")
-    try:
-        with tarfile.open(archive, "r:*") as tar:  # members are read, never extracted: names cannot escape
-            for member in tar:
-                match = _XYZ_NAME.search(member.name)
-                if member.isfile() and match:
-                    if member.size > MAX_XYZ_BYTES:  # QM9's are under 2 kB; never read a huge member into memory
-                        raise ValueError(f"{member.name} is {member.size:,} bytes, not a QM9 .xyz file")
-                    row = xyz_row(match.group(1), tar.extractfile(member).read().decode())
-                    if int(row["Index"]) not in skip:
-                        rows.append(row)
-                    bar.update(1)
-    finally:
-        bar.close()
+    rows = []
+    with stage("QM9 .xyz files", NUM_MOLECULES, "files") as bar, tarfile.open(archive, "r:*") as tar:
+        for member in tar:  # members are read, never extracted: names cannot escape
+            match = _XYZ_NAME.search(member.name)
+            if member.isfile() and match:
+                if member.size > MAX_XYZ_BYTES:  # QM9's are under 2 kB; never read a huge member into memory
+                    raise ValueError(f"{member.name} is {member.size:,} bytes, not a QM9 .xyz file")
+                row = xyz_row(match.group(1), tar.extractfile(member).read().decode())
+                if int(row["Index"]) not in skip:
+                    rows.append(row)
+                bar.update(1)
     if not rows:
         raise ValueError(f"{archive.name} holds no dsgdb9nsd_*.xyz files")
     rows.sort(key=lambda r: int(r["Index"]))
