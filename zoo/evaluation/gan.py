@@ -37,7 +37,9 @@ PROTOCOL_KEYS = {"fid": "", "fid_quick": "_quick"}
 def protocols_on_card(cfg, only: set[str] | None = None) -> dict[str, dict]:
     """``{suffix: protocol}`` of every FID protocol in ``cfg.extra`` whose metrics the card lists (and ``only``
     names, when given)."""
-    wanted = {m.name for m in cfg.metrics} & (only if only is not None else {m.name for m in cfg.metrics})
+    wanted = {m.name for m in cfg.metrics}
+    if only is not None:
+        wanted &= only
     found = {}
     for key, suffix in PROTOCOL_KEYS.items():
         if key in cfg.extra and {f"fid{suffix}", f"kid{suffix}"} & wanted:
