@@ -213,13 +213,15 @@ def cmd_predict(args: argparse.Namespace) -> None:
         clash = sorted({c for c in columns if columns.count(c) > 1})
         raise ValueError(f"the input already has the column(s) {', '.join(map(repr, clash))} that the output "
                          "adds; rename them in the input")
-    rows = table.rows() if table else (Row([s], s) for s in args.smiles)
+    size = args.batch_size
+    batches = table.batches(size) if table else ([Row([s], s) for s in args.smiles[i:i + size]]
+                                                 for i in range(0, total, size))
     if table is not None and not sys.stderr.isatty():  # a log gets one line per stage, no progress bar
         print(f"zoo predict: {total} molecules from {table.path} with {args.id}", file=sys.stderr)
     start = time.perf_counter()
     with _prediction_sink(output, columns, predictor) as write:
         bar = sys.stderr.isatty() and (output is not None or not sys.stdout.isatty())  # never amid printed lines
-        counts = _predict_rows(predictor, rows, total, write, f"predicting with {args.id}" if bar else None)
+        counts = _predict_rows(predictor, batches, total, write, f"predicting with {args.id}" if bar else None)
         if counts["predicted"] == 0:
             raise ValueError(f"none of the {total} SMILES could be predicted ({counts['first_error']})")
     rate = total / max(time.perf_counter() - start, 1e-9)
@@ -232,17 +234,15 @@ def cmd_predict(args: argparse.Namespace) -> None:
         print(f"zoo predict: {summary}", file=sys.stderr)
 
 
-def _predict_rows(predictor, rows, total: int, write, progress: str | None) -> dict:
-    """Predict ``rows`` a batch at a time, hand each (row, result) to ``write``; ``progress`` names the
+def _predict_rows(predictor, batches, total: int, write, progress: str | None) -> dict:
+    """Predict the rows a batch at a time, hand each (row, result) to ``write``; ``progress`` names the
     :func:`zoo.progress.stage` shown on stderr (None: nothing shown)."""
-    from itertools import islice
-
     from zoo.predict import Prediction
     from zoo.progress import stage
 
     counts = {"predicted": 0, "warned": 0, "first_error": ""}
     with stage(progress, total, "mol") as bar:
-        while batch := list(islice(rows, predictor.batch_size)):
+        for batch in batches:
             readable = [r for r in batch if not r.problem]
             predicted = iter(predictor.predict([r.smiles for r in readable]))
             for row in batch:
