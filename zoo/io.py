@@ -195,7 +195,7 @@ def staged_folder(target: Path) -> Iterator[Path]:
     check_replaceable(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(8)
-    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}-{token}"
+    tmp = target.parent / (_temp_name(target) + token)
     tmp.mkdir()
     try:
         (tmp / STAGED_MARKER).write_text(token)
