@@ -88,6 +88,11 @@ model = zoo.load("{{ id }}")
 """
 
 
+def _metric_name(m) -> str:
+    """``"rmse (log mol/L)"``: the metric's name and its unit, if any."""
+    return f"{m.name}{f' ({m.unit})' if m.unit else ''}"
+
+
 def _fmt(value: float, std: float | None = None) -> str:
     text = f"{value:.4g}"
     return f"{text} ± {std:.2g}" if std is not None else text
@@ -113,7 +118,7 @@ def results_table(cfg: PretrainedCfg) -> str:
         paper = _matching(cfg.paper_results, m)
         base = _matching(cfg.baselines, m)
         rows.append(
-            f"| {m.name}{f' ({m.unit})' if m.unit else ''} | {m.split} | {_fmt(m.value, m.std)} | "
+            f"| {_metric_name(m)} | {m.split} | {_fmt(m.value, m.std)} | "
             f"{_cite(paper)} | {_cite(base)} |")
     return "\n".join(rows)
 
@@ -218,7 +223,7 @@ def render_card(cfg: PretrainedCfg) -> str:
     eval_results = [
         EvalResult(task_type=cfg.task, dataset_type=cfg.dataset.lower(), dataset_name=cfg.dataset,
                    dataset_split=m.split, metric_type=m.name, metric_value=round(m.value, 6),
-                   metric_name=f"{m.name}{f' ({m.unit})' if m.unit else ''}")
+                   metric_name=_metric_name(m))
         for m in cfg.metrics
     ]
     data = ModelCardData(
@@ -255,16 +260,14 @@ def render_index(cfgs: dict[str, PretrainedCfg]) -> str:
         ours = (_fmt(m.value, m.std) if m else "–") + (f" (**{status.split(':')[0]}**)" if status else "")
         paper = "; ".join(f"{_fmt(p.value, p.std)} ({_short_citation(p.citation)}{_not_comparable(p)})"
                           for p in _matching(cfg.paper_results, m)) if m else ""
-        metric = f"{m.name}{f' ({m.unit})' if m.unit else ''}, {m.split}" if m else "–"
-        lines.append(f"| [{cfg.id}](checkpoints/{cfg.id}/README.md) | {without_citations(cfg.method)} | "
-                     f"{without_details(cfg.dataset)} | {metric} | {ours} | {paper or '–'} |")
+        row = (f"| [{cfg.id}](checkpoints/{cfg.id}/README.md) | {without_citations(cfg.method)} | "
+               f"{without_details(cfg.dataset)} |")
+        lines.append(f"{row} {f'{_metric_name(m)}, {m.split}' if m else '–'} | {ours} | {paper or '–'} |")
         for variant in [v for v in cfg.metrics if m and v.name.startswith(m.name + "@")]:
             # the headline under another protocol (aae-moses sampled at its own temperature): a row of its own,
             # never beside the paper's figure
-            lines.append(f"| [{cfg.id}](checkpoints/{cfg.id}/README.md) | {without_citations(cfg.method)} | "
-                         f"{without_details(cfg.dataset)} | {variant.name}{f' ({variant.unit})' if variant.unit else ''}"
-                         f", {variant.split} | "
-                         f"{_fmt(variant.value, variant.std)} | – (another protocol than the paper's; see the card) |")
+            lines.append(f"{row} {_metric_name(variant)}, {variant.split} | {_fmt(variant.value, variant.std)} | "
+                         "– (another protocol than the paper's; see the card) |")
     lines += _gan_family_section(cfgs)
     lines += _reproduction_section(cfgs)
     return "\n".join(lines) + "\n"
