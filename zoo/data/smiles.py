@@ -13,13 +13,12 @@ vocabulary lives in one place: the model's config.
 from __future__ import annotations
 
 import csv
-import gzip
 
 import numpy as np
 from lightning.pytorch import LightningDataModule
 from torch.utils.data import DataLoader
 
-from zoo.data.raw_files import reading
+from zoo.data.raw_files import open_text, reading
 from zoo.data.root import data_root, require_path
 
 MOSES_SOURCE = "the MOSES benchmark (https://github.com/molecularsets/moses, data/*.csv.gz; MIT)"
@@ -37,7 +36,7 @@ def read_moses(root: str | None = None, split: str = "train") -> list[str]:
     if split not in SPLITS:
         raise ValueError(f"MOSES split must be one of {SPLITS}, got {split!r}")
     path = require_path(data_root(root) / "moses" / f"{split}.csv.gz", f"MOSES {split} split", MOSES_SOURCE)
-    with reading(path, MOSES_SOURCE), gzip.open(path, "rt", newline="") as f:  # a damaged archive: one line
+    with reading(path, MOSES_SOURCE), open_text(path) as f:  # a damaged archive: one line
         reader = csv.DictReader(f)
         if reader.fieldnames is None or "SMILES" not in reader.fieldnames:
             raise ValueError(f"{path} has no SMILES column (columns: {reader.fieldnames})")
