@@ -17,12 +17,11 @@ A run is named by its folder (``runs/gcn/cora/<hash>``) or by one of its checkpo
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from zoo.training import CHECKPOINTS, RUN_ID_FILE, RUN_RECORD
+from zoo.training import CHECKPOINTS, RUN_ID_FILE, RUN_ID_PATTERN, RUN_RECORD
 
 
 class RunFolderError(ValueError):
@@ -128,7 +127,7 @@ def _read_record(run: TrainedRun) -> None:
     run.options = {k: v for k, v in record.items() if k not in ("recipe", "overrides")}
     id_file = run.dir / RUN_ID_FILE
     run_id = id_file.read_text(errors="replace").strip() if id_file.is_file() else ""
-    run.wandb_run_id = run_id if re.fullmatch(r"[a-z0-9]{1,64}", run_id) else None
+    run.wandb_run_id = run_id if RUN_ID_PATTERN.match(run_id) else None
 
 
 def _recipe_from_path(run_dir: Path) -> str | None:

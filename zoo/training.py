@@ -76,7 +76,7 @@ LOCK_FILE = ".lock"
 RUNS_DIR = "runs"
 CHECKPOINTS = "checkpoints"  # <run>/checkpoints: every ModelCheckpoint of a run writes here
 CSV_DIR = "csv"  # <run>/csv/version_<n>/metrics.csv: every logged value (Lightning's CSVLogger)
-_RUN_ID = re.compile(r"^[a-z0-9]{1,64}$")
+RUN_ID_PATTERN = re.compile(r"^[a-z0-9]{1,64}$")  # a W&B run id as run_id_of keeps it
 _RUN_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 DEVICES = {"auto": "auto", "cpu": "cpu", "gpu": "gpu", "cuda": "gpu", "mps": "mps"}
 
@@ -107,7 +107,7 @@ def run_id_of(run_dir: Path) -> str:
     id_file = run_dir / RUN_ID_FILE
     if id_file.is_file():
         run_id = id_file.read_text(errors="replace").strip()
-        if _RUN_ID.match(run_id):
+        if RUN_ID_PATTERN.match(run_id):
             return run_id
         warnings.warn(f"{id_file} held {run_id[:40]!r}, not a W&B run id; this run logs under a new id")
     run_id = secrets.token_hex(4)  # W&B run ids are short lowercase alphanumerics
