@@ -128,11 +128,9 @@ def check_target(model_id: str, architecture: str, model_args: dict[str, Any], r
     """The checks that need no weights, run again by :func:`export_module` and first by ``zoo export RUN`` before
     its evaluation: a plain id, a target folder that can be replaced, and (unless ``replace``) the same model as
     the registry entry it would replace."""
+    _valid_id(model_id)
     try:
-        validate_id(model_id)
         check_replaceable(checkpoints_dir() / model_id)
-    except InvalidIdError as err:
-        raise ExportError(f"{err}; pass --id <method>-<dataset>") from err
     except ValueError as err:
         raise ExportError(str(err)) from err
     recover_interrupted()  # an earlier export's crash is finished first: the entry compared below is then current
@@ -144,8 +142,12 @@ def check_target(model_id: str, architecture: str, model_args: dict[str, Any], r
 def _checked_id(meta: dict[str, Any]) -> str:
     if "id" not in meta:
         raise ExportError("the export metadata needs an 'id' (<method>-<dataset>)")
+    return _valid_id(meta["id"])
+
+
+def _valid_id(model_id: Any) -> str:
     try:
-        return validate_id(meta["id"])
+        return validate_id(model_id)
     except InvalidIdError as err:
         raise ExportError(f"{err}; pass --id <method>-<dataset>") from err
 
@@ -174,7 +176,7 @@ def _check_meta_agrees(meta: dict[str, Any], architecture: str, model_args: dict
     if "architecture" in meta and meta["architecture"] != architecture:
         raise ExportError(f"the metadata names architecture {meta['architecture']!r} but the checkpoint holds "
                           f"{architecture!r}; drop 'architecture' from the metadata (the checkpoint's is used)")
-    if "model_args" in meta and _as_json(meta["model_args"]) != _as_json(model_args):
+    if "model_args" in meta and not same_args(meta["model_args"], model_args):
         raise ExportError(f"the metadata's model_args differ from the checkpoint's: "
                           f"{_args_difference(meta['model_args'], model_args)}; drop 'model_args' from the metadata "
                           "(the checkpoint's are used)")
@@ -184,7 +186,7 @@ def _check_same_model(shipped: PretrainedCfg, architecture: str, model_args: dic
     """Refuse to ship another kind of model under an id (its card, metrics and evaluator describe the old one)."""
     if shipped.architecture != architecture:
         differ = f"architecture {shipped.architecture!r} (checkpoint: {architecture!r})"
-    elif _as_json(shipped.model_args) != _as_json(model_args):
+    elif not same_args(shipped.model_args, model_args):
         differ = f"model_args {_args_difference(shipped.model_args, model_args)}"
     else:
         return
