@@ -25,6 +25,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.gan.shipping import GAN_IDS, kind_of
 from zoo.metrics.fid import protocol
 
 N_FAKE = 10_000
@@ -42,10 +43,6 @@ FLOORS = {"mnist": "real images in place of generated ones: the first 10,000 MNI
           "celeba": "real images in place of generated ones: the subset's first 3,000 faces vs its last 3,000 (no "
                     "disjoint 6,000 exist; FID's small-N bias puts this above the floor at 6,000)"}
 CELEBA_PAPER = "full CelebA (202,599 faces); ours: 10,000 samples vs the 6,000-face subset"
-
-
-def kind_of(model_id: str) -> str:
-    return model_id.rsplit("-", 1)[1]
 
 
 def measure(model_id: str, root: str | None = None) -> tuple[dict[str, float], dict[str, float]]:
@@ -107,7 +104,6 @@ def migrate_entry(entry: dict[str, Any], scores: dict[str, float], floor: dict[s
 def main() -> None:
     import torch
 
-    from bench.gan.shipping import GAN_IDS
     from zoo.io import write_text_atomic
     from zoo.registry import pretrained_dir
 

@@ -77,7 +77,7 @@ def real_floor(kind: str, root: str | None = None) -> dict[str, float]:
 
     Cached in ``bench/gan/results/floor-<kind>.json``.
     """
-    from zoo.metrics.fid import InceptionFeatures, cached_features, extract_features, fid_kid, real_key
+    from zoo.metrics.fid import InceptionFeatures, extract_features, fid_kid, real_features
 
     path = Path(__file__).resolve().parent / "results" / f"floor-{kind}.json"
     if path.is_file():
@@ -85,8 +85,7 @@ def real_floor(kind: str, root: str | None = None) -> dict[str, float]:
     p = FID_PROTOCOLS[kind]
     dm = datamodule_for(p, root)
     extractor = InceptionFeatures()
-    real = cached_features(real_key(dm, p["split"], p["n_real"]),
-                           lambda: dm.real_images(p["n_real"], split=p["split"]), extractor)
+    real = real_features(dm, p["split"], p["n_real"], extractor)
     if kind == "mnist":
         from zoo.data.images import load_mnist_images
 
