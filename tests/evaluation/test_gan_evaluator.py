@@ -24,3 +24,12 @@ def test_zoo_eval_only_names_metrics_of_the_card(capsys):
     assert main(["eval", "gan-mnist", "--only", "fid_quick,parzen"]) == 2
     err = capsys.readouterr().err
     assert "no metric fid_quick, parzen" in err and "it has fid, kid" in err
+
+
+def test_zoo_eval_only_on_an_evaluator_that_measures_everything_at_once_is_one_line(capsys):
+    from zoo.cli import main
+
+    assert main(["eval", "gcn-cora", "--only", "test_accuracy"]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "recomputes all its metrics together" in err
+    assert "TypeError" not in err

@@ -73,6 +73,11 @@ def _evaluator_of(cfg) -> Callable:
 
 
 def _run(evaluator: Callable, model, cfg, root: str | None, only: set[str] | None) -> dict[str, float]:
-    if only is not None:
-        return evaluator(model, cfg, root=root, only=only)
-    return evaluator(model, cfg, root=root)
+    if only is None:
+        return evaluator(model, cfg, root=root)
+    import inspect
+
+    if "only" not in inspect.signature(evaluator).parameters:  # it measures all its metrics in one pass
+        raise ValueError(f"{cfg.id}'s evaluator ({cfg.evaluator}) recomputes all its metrics together; "
+                         "run it without --only")
+    return evaluator(model, cfg, root=root, only=only)
