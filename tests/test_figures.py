@@ -1,6 +1,7 @@
 """The cards' figures: the shipped PNGs are what the weights draw, are small, and are redrawn when stale."""
 
 import io
+import json
 import shutil
 
 import numpy as np
@@ -74,6 +75,18 @@ def test_a_retrained_generator_gets_new_samples(tmp_path):
 def test_loss_family_figure_is_a_png():
     pytest.importorskip("matplotlib")
     family = [get_pretrained_cfg(i) for i in ("nsgan-mnist", "hinge-gan-mnist")]
-    data = figures.loss_family_png(family, 18.8, "test")
+    data = figures.loss_family_png(family, "test")
     with Image.open(io.BytesIO(data)) as image:
-        assert image.format == "PNG" and image.text[figures.SOURCE_KEY] == figures.loss_family_source(family, 18.8)
+        assert image.format == "PNG" and image.text[figures.SOURCE_KEY] == figures.loss_family_source(family)
+
+
+def test_fid_protocols_put_a_migrated_card_on_the_paper_panel():
+    from bench.gan.paper_fid import migrate_entry
+    from zoo.registry import PretrainedCfg
+
+    entry = json.loads((checkpoints_dir().parent / "zoo/pretrained/lsgan-mnist.json").read_text())
+    before = figures.fid_protocols(PretrainedCfg.from_dict(entry))
+    migrated = migrate_entry(entry, {"fid": 9.0, "kid": 0.002, "kid_std": 0.0001},
+                             {"fid": 1.3, "kid": 0.00001, "kid_std": 0.00001})
+    after = figures.fid_protocols(PretrainedCfg.from_dict(migrated))
+    assert after["paper"] == (9.0, 1.3) and after["quick"] == before.get("quick", before.get("paper"))

@@ -188,46 +188,74 @@ def _png_bytes(fig, source: str) -> bytes:
 
 # ------------------------------------------------------------------------------------------ families
 
-def loss_family_png(cfgs: list[PretrainedCfg], floor: float | None, title: str) -> bytes:
-    """FID per loss for one dataset's GANs: ours, the paper's (another protocol), and the protocol's floor.
+PAPER_N_FAKE = 10_000  # Lucic et al. 2018's FID: 10,000 samples against 10,000 real images
 
-    ``floor`` is the FID of real images against real images under our protocol (the same sample counts): no
-    generator can be expected below it. The paper's numbers (best of a hyper-parameter search, 10k samples) are
-    on another scale; a loss without a paper number has no grey bar.
+
+def fid_protocols(cfg: PretrainedCfg) -> dict[str, tuple[float, float | None]]:
+    """``{"paper" | "quick": (FID, real-data floor)}`` of a GAN card: the FID under the paper's protocol (10,000
+    samples) and the small-N quick check, whichever the card lists; the floor is the ``ours, real data`` baseline
+    of the same protocol (None if not measured)."""
+    from zoo.evaluation.gan import protocols_on_card
+
+    found = {}
+    for suffix, protocol in protocols_on_card(cfg).items():
+        name = f"fid{suffix}"
+        value = next((m.value for m in cfg.metrics if m.name == name), None)
+        floor = next((b.value for b in cfg.baselines if b.name == name and "real data" in b.citation), None)
+        if value is not None:
+            found["paper" if protocol.get("n_fake") == PAPER_N_FAKE else "quick"] = (value, floor)
+    return found
+
+
+def loss_family_png(cfgs: list[PretrainedCfg], title: str) -> bytes:
+    """FID per loss for one dataset's GANs, one panel per protocol so that only like is set beside like.
+
+    Left, where any card has it: the paper's protocol (10,000 samples against the 10,000 test images), ours beside
+    Lucic et al. 2018's best of a hyper-parameter search (the same protocol); right: the small-N quick check
+    (ours only). The dashed line of each panel is its floor, real images scored like a generator at the same
+    sample counts: no generator can be expected below it.
     """
     import numpy as np
 
-    cfgs = sorted(cfgs, key=lambda c: c.metric("fid").value)
-    ours = [c.metric("fid").value for c in cfgs]
-    paper = [next((p.value for p in c.paper_results if p.name == "fid"), np.nan) for c in cfgs]
-    x = np.arange(len(cfgs))
-    fig = _figure(7.5, 3.4)
-    ax = fig.add_subplot(1, 1, 1)
-    ax.bar(x - 0.2, ours, 0.4, label="ours (this protocol)", color="#1f77b4")
-    ax.bar(x + 0.2, paper, 0.4, label="paper (Lucic et al. 2018: best of a search, 10k samples)",
-           color="#bbbbbb", hatch="//", edgecolor="#777777")
-    for xi, value in zip(x, ours):
-        ax.annotate(f"{value:.0f}", (xi - 0.2, value), ha="center", va="bottom", fontsize=7)
-    for xi, value in zip(x, paper):
-        if np.isnan(value):
-            ax.annotate("no paper\nnumber", (xi + 0.2, floor or 10), ha="center", va="bottom", fontsize=6,
-                        color="#777777")
-    if floor is not None:
-        ax.axhline(floor, color="#d62728", ls="--", lw=1, label=f"real vs real, this protocol ({floor:.1f})")
-    ax.set_yscale("log")
-    ax.set_xticks(x, [c.id for c in cfgs], fontsize=8)
-    ax.set_ylabel("FID (log scale, lower is better)", fontsize=8)
-    ax.tick_params(axis="y", labelsize=7)
-    ax.legend(fontsize=7, loc="upper left")
-    ax.set_title(title, fontsize=10)
-    return _png_bytes(fig, loss_family_source(cfgs, floor))
+    panels = [kind for kind in ("paper", "quick") if any(kind in fid_protocols(c) for c in cfgs)]
+    fig = _figure(4.2 * len(panels) + 0.6, 3.4)
+    for i, kind in enumerate(panels):
+        shown = sorted((c for c in cfgs if kind in fid_protocols(c)), key=lambda c: fid_protocols(c)[kind][0])
+        ours = [fid_protocols(c)[kind][0] for c in shown]
+        floors = [f for c in shown if (f := fid_protocols(c)[kind][1]) is not None]
+        x = np.arange(len(shown))
+        ax = fig.add_subplot(1, len(panels), i + 1)
+        width = 0.4 if kind == "paper" else 0.6
+        ax.bar(x - (0.2 if kind == "paper" else 0), ours, width, label="ours", color="#1f77b4")
+        for xi, value in zip(x, ours):
+            ax.annotate(f"{value:.1f}", (xi - (0.2 if kind == "paper" else 0), value), ha="center", va="bottom",
+                        fontsize=7)
+        if kind == "paper":
+            paper = [next((p.value for p in c.paper_results if p.name == "fid"), np.nan) for c in shown]
+            ax.bar(x + 0.2, paper, 0.4, label="Lucic et al. 2018 (best of a search)", color="#bbbbbb", hatch="//",
+                   edgecolor="#777777")
+            for xi, value in zip(x, paper):
+                if np.isnan(value):
+                    ax.annotate("no paper\nnumber", (xi + 0.2, floors[0] if floors else 1), ha="center",
+                                va="bottom", fontsize=6, color="#777777")
+        if floors:
+            ax.axhline(floors[0], color="#d62728", ls="--", lw=1, label=f"real vs real ({floors[0]:.1f})")
+        ax.set_yscale("log")
+        ax.set_xticks(x, [c.id for c in shown], fontsize=7, rotation=20)
+        ax.set_ylabel("FID (log scale, lower is better)", fontsize=8)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.legend(fontsize=6, loc="upper left")
+        ax.set_title("10,000 samples vs 10,000 test digits (the paper's protocol)" if kind == "paper"
+                     else "quick check: 500 samples vs 1,000 test digits", fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    return _png_bytes(fig, loss_family_source(cfgs))
 
 
-def loss_family_source(cfgs: list[PretrainedCfg], floor: float | None) -> str:
-    """The source tag of the loss-family figure: which weights, numbers and floor it shows."""
-    shown = sorted((c.id, c.sha256, c.metric("fid").value,
+def loss_family_source(cfgs: list[PretrainedCfg]) -> str:
+    """The source tag of the loss-family figure: which weights, numbers and floors it shows."""
+    shown = sorted((c.id, c.sha256, sorted(fid_protocols(c).items()),
                     [p.value for p in c.paper_results if p.name == "fid"]) for c in cfgs)
-    return hashlib.sha256(repr([shown, floor, FIGURE_STYLE]).encode()).hexdigest()
+    return hashlib.sha256(repr([shown, FIGURE_STYLE]).encode()).hexdigest()
 
 
 # ------------------------------------------------------------------------------------------ files

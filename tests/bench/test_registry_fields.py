@@ -197,14 +197,3 @@ def test_gan_notes_of_a_gpu_run(model_id):
     notes = device_notes(model_id, "zoo train X", "one GPU", 10, 1.5)
     assert notes.startswith("Trained by `zoo train X` on one GPU: 10 generator steps (1.5 epochs); ")
     assert ("200k generator iterations" in notes) == model_id.startswith("wgan-gp")
-
-
-def test_the_minimax_gan_notes_come_back_word_for_word():
-    """bench/gan/ship_minimax.py fills gan-mnist's notes from the committed diagnosis CSV and the run's training
-    record; with the shipped record they are the shipped notes."""
-    from bench.gan.ship_minimax import diagnosis_text, notes
-
-    shipped = get_pretrained_cfg("gan-mnist")
-    assert notes(diagnosis_text(), shipped.training) == shipped.notes
-    made_up = notes("D.", {"wall_time": "95 min", "epochs": 3.25, "generator_steps": 777})
-    assert made_up.startswith("D. Budget: 95 min on one shared CPU thread, 3.25 epochs, 777 generator steps")
