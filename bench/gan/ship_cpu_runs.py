@@ -66,8 +66,8 @@ def notes(model_id: str, raw: dict, ema: dict, training: dict, has_curves: bool)
             "decay 0.999 warmed up as TensorFlow's EMA; `zoo.callbacks.GeneratorEMA`, the same for all six); the "
             f"raw generator at the end of the same run scores FID {raw['fid']:.2f}, KID {raw['kid']:.4f} under "
             f"the quick-check protocol (EMA: FID {ema['fid']:.2f}; 500 generated vs 1,000 real images, biased upward "
-            "against 10,000-sample FIDs). The headline FID/KID use the paper's 10,000 samples "
-            "(`bench/gan/paper_fid.py`).")
+            "against 10,000-sample FIDs). `bench/gan/paper_fid.py` measures the paper's 10,000-sample FID/KID, "
+            "which then become the headline.")
     if not has_curves:
         text += (" The run predates the run folder's CSV log, so the card has no curves: its metrics are in its W&B "
                  "offline run only.")
