@@ -206,8 +206,8 @@ def _curves(cfg: PretrainedCfg) -> str:
     if not csv_path.is_file():
         return ("No training curves are shipped with this checkpoint: the metrics of the run that made it were not "
                 "logged or not kept, only its final numbers above. `zoo cards --curves "
-                f"{cfg.id} RUN_DIR` copies the metrics a `zoo train` run logged (its CSV logs) into "
-                f"`{METRICS_NAME}` here and draws them.")
+                f"{cfg.id} RUN_DIR` copies the metrics a `zoo train` run logged (its CSV logs, or its W&B offline "
+                f"run) into `{METRICS_NAME}` here and draws them.")
     points = read_metrics_csv(csv_path)
     names = figures.curve_metrics(points)
     shown = ", ".join(f"`{n}`" for n in names)

@@ -373,7 +373,7 @@ def cmd_cards(args: argparse.Namespace) -> None:
         folder = checkpoints_dir() / get_pretrained_cfg(model_id).id
         if not folder.is_dir():
             raise FileNotFoundError(f"{folder} does not exist: export the checkpoint first (`zoo export`)")
-        print(f"wrote {write_metrics_csv(folder, metrics_from_run(run_dir))} from the CSV logs of {run_dir}")
+        print(f"wrote {write_metrics_csv(folder, metrics_from_run(run_dir))} from the logged metrics of {run_dir}")
     if args.check:
         stale = stale_cards()
         if stale:
@@ -629,8 +629,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("cards", help="regenerate every model card and MODEL_CARDS.md")
     p.add_argument("--check", action="store_true", help="fail if any card or figure is out of date")
     p.add_argument("--curves", nargs=2, metavar=("ID", "RUN_DIR"), default=None,
-                   help="first keep the metrics a `zoo train` run logged (its CSV logs, RUN_DIR/csv/) as "
-                        "checkpoints/ID/metrics.csv, drawn on the card as curves.png")
+                   help="first keep the metrics a `zoo train` run logged (its CSV logs, RUN_DIR/csv/, or else its "
+                        "W&B offline run) as checkpoints/ID/metrics.csv, drawn on the card as curves.png")
     p.set_defaults(fn=cmd_cards)
     return parser
 

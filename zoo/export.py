@@ -228,16 +228,17 @@ def load_trained_net(ckpt_path: str | Path) -> tuple[nn.Module, str, dict[str, A
 
 def export_checkpoint(ckpt_path: str | Path, meta: dict[str, Any], replace: bool = False) -> PretrainedCfg:
     """:func:`export_module` of a zoo recipe's Lightning checkpoint (``replace``: see there). When the checkpoint
-    lies in a ``zoo train`` run folder (``<run>/checkpoints/``), the run's CSV logs become the card's curves."""
+    lies in a ``zoo train`` run folder (``<run>/checkpoints/``), the run's logged metrics (its CSV logs, or else
+    its W&B offline run) become the card's curves."""
     net, architecture, model_args = load_trained_net(ckpt_path)
     return export_module(net, architecture, model_args, meta, replace=replace, curves=run_curves(Path(ckpt_path)))
 
 
 def run_curves(ckpt_path: Path) -> list | None:
     """The metrics logged by the run whose checkpoint ``ckpt_path`` is, or None outside a run folder."""
-    from zoo.run_metrics import csv_logs, metrics_from_run
+    from zoo.run_metrics import has_logged_metrics, metrics_from_run
 
     run_dir = ckpt_path.resolve().parent.parent
-    if ckpt_path.resolve().parent.name != "checkpoints" or not csv_logs(run_dir):
+    if ckpt_path.resolve().parent.name != "checkpoints" or not has_logged_metrics(run_dir):
         return None
     return metrics_from_run(run_dir) or None

@@ -12,6 +12,8 @@ Where the rows come from: every ``zoo train`` run logs through Lightning's ``CSV
 (:func:`zoo.training.make_csv_logger`), one ``<run>/csv/version_<n>/metrics.csv`` per session of the run (a resumed
 run starts the next version); :func:`metrics_from_run` reads them, a later session's value for a step replacing an
 earlier one. A run made with Lightning's default CSV logger (``lightning_logs/version_<n>/``) reads the same way.
+A run folder with no CSV log (a run made before the zoo kept one, or logged to W&B alone) is read from its W&B
+offline run instead (:mod:`zoo.wandb_offline`): the same metrics, as ``WandbLogger`` logged them.
 """
 
 from __future__ import annotations
@@ -51,19 +53,47 @@ def _version(folder: str) -> int:
     return int(number) if number.isdigit() else -1
 
 
+def has_logged_metrics(run_dir: str | Path) -> bool:
+    """Whether the run folder holds logs :func:`metrics_from_run` can read (CSV logs, or a W&B offline run)."""
+    from zoo.wandb_offline import run_files
+
+    return bool(csv_logs(run_dir) or run_files(run_dir))
+
+
 def metrics_from_run(run_dir: str | Path) -> list[Point]:
-    """Every numeric metric value logged by the run in ``run_dir`` (its CSVLogger files; a later session's value for
-    the same step and metric replaces an earlier one)."""
+    """Every numeric metric value logged by the run in ``run_dir``: its CSVLogger files (a later session's value for
+    the same step and metric replaces an earlier one), or, where it has none, its W&B offline runs."""
     files = csv_logs(run_dir)
     if not files:
-        raise FileNotFoundError(f"no CSV log (csv/version_*/metrics.csv) under {run_dir}: is it a zoo train run "
-                                "folder? Runs log there whatever W&B's mode")
+        return _metrics_from_wandb(run_dir)
     points: dict[tuple[int, str], Point] = {}
     for path in files:
         with open(path, newline="") as f:
             for row in csv.DictReader(f):
                 for point in _points(row):
                     points[(point.step, point.metric)] = point
+    return sorted(points.values(), key=lambda p: (p.metric, p.step))
+
+
+def _metrics_from_wandb(run_dir: str | Path) -> list[Point]:
+    """The metrics of the W&B offline runs under ``run_dir``, keyed by Lightning's ``trainer/global_step`` like the
+    CSV log (W&B's own ``_step`` where the run did not log through Lightning)."""
+    from zoo.wandb_offline import history, run_files
+
+    files = run_files(run_dir)
+    if not files:
+        raise FileNotFoundError(f"no CSV log (csv/version_*/metrics.csv) and no W&B run (wandb/*run-*/run-*.wandb) "
+                                f"under {run_dir}: is it a zoo train run folder? Runs log there whatever W&B's mode")
+    points: dict[tuple[int, str], Point] = {}
+    for path in files:
+        for row in history(path):
+            step = row.get("trainer/global_step", row.get("_step"))
+            epoch = row.get("epoch")
+            cells = {"step": "" if step is None else str(step), "epoch": "" if epoch is None else str(epoch)}
+            cells.update({key: str(value) for key, value in row.items()
+                          if isinstance(value, (int, float)) and not isinstance(value, bool)})
+            for point in _points(cells):
+                points[(point.step, point.metric)] = point
     return sorted(points.values(), key=lambda p: (p.metric, p.step))
 
 

@@ -27,6 +27,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench.gan.ship_cpu_runs import EPOCHS
 from bench.gan.shipping import GAN_IDS, kind_of
 from zoo.metrics.fid import protocol
 
@@ -50,7 +51,8 @@ SAME_PROTOCOL = "; the protocol of our headline FID"
 TARGET_MARK = " Against the target:"
 TRIED = ("tried within the budget: the exponential moving average of the generator's weights (the raw generator's "
          "figure is in the notes above), each loss's paper defaults without a hyper-parameter search (Lucic et al. "
-         "report the best of a wide search per loss), one DCGAN-28 generator for all six, 10 epochs")
+         "report the best of a wide search per loss), one DCGAN-28 generator for all six, "
+         f"{EPOCHS} epochs")
 
 
 def measure(model_id: str, root: str | None = None) -> tuple[dict[str, float], dict[str, float]]:

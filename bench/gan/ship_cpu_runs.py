@@ -10,7 +10,8 @@ folder ``runs/gan/<id>/shipped`` this script
 2. writes the card fields (``bench/gan/results/<id>.cpu-ema.meta.json``): the numbers, the typed ``reproduce``
    field (the ``zoo train`` command, the budget, the minutes it took), the W&B run id and project, the training
    record (epochs, generator and critic steps);
-3. with ``--export``: ``zoo export`` with those fields, which ships the run's CSV logs as the card's curves.
+3. with ``--export``: ``zoo export`` with those fields, which ships the run's logged metrics as the card's
+   curves (its CSV logs; for gan- and nsgan-mnist, whose runs predate the CSV log, its W&B offline run).
 
     ZOO_DATA_ROOT=../shared/data python -m bench.gan.ship_cpu_runs [--ids gan-mnist ...] [--export]
 """
@@ -29,6 +30,7 @@ from bench.gan.shipping import build_meta, dump, measure, training_record
 from bench.reproduce_field import reproduce_field
 from zoo.export import load_trained_net
 from zoo.run_metrics import csv_logs
+from zoo.wandb_offline import run_files
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MNIST_IDS = ("gan-mnist", "nsgan-mnist", "lsgan-mnist", "hinge-gan-mnist", "wgan-mnist", "wgan-gp-mnist")
@@ -57,7 +59,7 @@ def raw_generator(ckpt: dict, ema_net: torch.nn.Module) -> torch.nn.Module:
     return raw.eval()
 
 
-def notes(model_id: str, raw: dict, ema: dict, training: dict, has_curves: bool) -> str:
+def notes(model_id: str, raw: dict, ema: dict, training: dict, curves_from_wandb: bool) -> str:
     text = (f"Trained on the CPU through `zoo train` with the budget all six MNIST losses share: "
             f"{training['epochs']} epochs, {training['generator_steps']:,} generator and "
             f"{training['critic_steps']:,} discriminator steps, batch 64, {training['wall_time']} on one shared "
@@ -68,9 +70,9 @@ def notes(model_id: str, raw: dict, ema: dict, training: dict, has_curves: bool)
             f"the quick-check protocol (EMA: FID {ema['fid']:.2f}; 500 generated vs 1,000 real images, biased upward "
             "against 10,000-sample FIDs). `bench/gan/paper_fid.py` measures the paper's 10,000-sample FID/KID, "
             "which then become the headline.")
-    if not has_curves:
-        text += (" The run predates the run folder's CSV log, so the card has no curves: its metrics are in its W&B "
-                 "offline run only.")
+    if curves_from_wandb:
+        text += (" The run predates the run folder's CSV log: its curves are read from its W&B offline run "
+                 "(`zoo.wandb_offline`), the same metrics as logged.")
     if model_id == "gan-mnist":
         text += (" The discriminator is spectrally normalised without BatchNorm (Miyato et al. 2018): with the "
                  "siblings' BatchNorm discriminator the minimax generator's gradient vanishes within a few hundred "
@@ -103,7 +105,8 @@ def ship_one(model_id: str, runs: Path, export: bool, root: str | None) -> dict 
     training["raw_generator_fid"] = round(raw["fid"], 3)  # the weights before averaging, same protocol
     training["raw_generator_kid"] = round(raw["kid"], 5)
     meta = build_meta(model_id, ema, training, f"zoo train recipes/gan/{model_id}.yaml --run-name {RUN_NAME}",
-                      notes(model_id, raw, ema, training, has_curves=bool(csv_logs(run))))
+                      notes(model_id, raw, ema, training,
+                            curves_from_wandb=not csv_logs(run) and bool(run_files(run))))
     meta["reproduce"] = reproduce_field(f"zoo train recipes/gan/{model_id}.yaml", budget=BUDGET,
                                         minutes=round(minutes, 1))
     meta_path = RESULTS / f"{model_id}.cpu-ema.meta.json"
@@ -111,7 +114,7 @@ def ship_one(model_id: str, runs: Path, export: bool, root: str | None) -> dict 
     if export:
         from zoo.cli import main as zoo
 
-        # zoo export of a checkpoint in a run folder ships the run's CSV logs as the card's curves
+        # zoo export of a checkpoint in a run folder ships the run's logged metrics as the card's curves
         if zoo(["export", str(ckpt_path), "--meta", str(meta_path)]) != 0:
             sys.exit(f"{model_id}: zoo export failed")
     return {"id": model_id, "ema": ema, "raw": raw, "training": training}

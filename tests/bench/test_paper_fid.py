@@ -1,17 +1,14 @@
 """bench.gan.paper_fid: the 10,000-sample FID becomes a card's headline and the small-N figure its quick check."""
 
-import json
-from pathlib import Path
+from gan_entries import unmigrated_entry
 
 from bench.gan.paper_fid import migrate_entry
 from zoo.evaluation.gan import protocols_on_card
 from zoo.registry import PretrainedCfg
 
-REPO = Path(__file__).resolve().parents[2]
-
 
 def test_migration_makes_the_paper_protocol_the_headline_and_keeps_the_quick_check():
-    entry = json.loads((REPO / "zoo/pretrained/wgan-mnist.json").read_text())
+    entry = unmigrated_entry()
     small_n = {m["name"]: m["value"] for m in entry["metrics"]}
     scores = {"fid": 7.5, "kid": 0.002, "kid_std": 0.0001}
     floor = {"fid": 1.3, "kid": 0.00001, "kid_std": 0.00001}
@@ -30,7 +27,7 @@ def test_migration_makes_the_paper_protocol_the_headline_and_keeps_the_quick_che
 
 
 def test_migration_states_the_target_met_or_missed_by_how_much():
-    entry = json.loads((REPO / "zoo/pretrained/wgan-mnist.json").read_text())
+    entry = unmigrated_entry()
     floor = {"fid": 1.3, "kid": 0.00001, "kid_std": 0.00001}
     missed = migrate_entry(entry, {"fid": 7.5, "kid": 0.002, "kid_std": 0.0001}, floor)
     assert "misses Lucic et al. 2018's 6.7 by 0.80" in missed["notes"] and "tried within the budget" in missed["notes"]
