@@ -32,7 +32,7 @@ FIGURE_NAMES = (SAMPLES_NAME, INTERPOLATION_NAME, CURVES_NAME, METRICS_NAME)  # 
 SOURCE_KEY = "zoo-source"
 SAMPLE_SEED, INTERPOLATE_TO, FRAMES = 0, 1, 10
 MAX_PANELS = 6
-FIGURE_STYLE = 3  # part of the drawn figures' source tags: bump it when the drawing code changes, to redraw them
+FIGURE_STYLE = 5  # part of the drawn figures' source tags: bump it when the drawing code changes, to redraw them
 
 
 # ------------------------------------------------------------------------------------------ what is drawn
@@ -216,6 +216,7 @@ def loss_family_png(cfgs: list[PretrainedCfg], title: str) -> bytes:
     sample counts: no generator can be expected below it.
     """
     import numpy as np
+    from matplotlib.ticker import LogFormatter
 
     panels = [kind for kind in ("paper", "quick") if any(kind in fid_protocols(c) for c in cfgs)]
     fig = _figure(4.2 * len(panels) + 0.6, 3.4)
@@ -234,13 +235,19 @@ def loss_family_png(cfgs: list[PretrainedCfg], title: str) -> bytes:
             paper = [next((p.value for p in c.paper_results if p.name == "fid"), np.nan) for c in shown]
             ax.bar(x + 0.2, paper, 0.4, label="Lucic et al. 2018 (best of a search)", color="#bbbbbb", hatch="//",
                    edgecolor="#777777")
-            for xi, value in zip(x, paper):
-                if np.isnan(value):
-                    ax.annotate("no paper\nnumber", (xi + 0.2, floors[0] if floors else 1), ha="center",
-                                va="bottom", fontsize=6, color="#777777")
+            for xi, value, our in zip(x, paper, ours):
+                if np.isnan(value):  # halfway (on the log axis) between the floor and our bar, clear of both
+                    ax.annotate("no paper number", (xi + 0.2, np.sqrt(our * (floors[0] if floors else 1))),
+                                ha="center", va="center", rotation=90, fontsize=6, color="#777777")
+                else:
+                    ax.annotate(f"{value:g}", (xi + 0.2, value), ha="center", va="bottom", fontsize=7,
+                                color="#555555")
         if floors:
             ax.axhline(floors[0], color="#d62728", ls="--", lw=1, label=f"real vs real ({floors[0]:.1f})")
         ax.set_yscale("log")
+        # plain numbers on the log axis, where matplotlib's default writes 6x10^1 (its minor labels thinned alike)
+        ax.yaxis.set_major_formatter(LogFormatter())
+        ax.yaxis.set_minor_formatter(LogFormatter(labelOnlyBase=False, minor_thresholds=(2, 0.5)))
         ax.set_xticks(x, [c.id for c in shown], fontsize=7, rotation=20)
         ax.set_ylabel("FID (log scale, lower is better)", fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
