@@ -34,3 +34,21 @@ def test_migration_states_the_target_met_or_missed_by_how_much():
     assert all("not directly comparable" not in p["note"] for p in missed["paper_results"])
     met = migrate_entry(missed, {"fid": 6.1, "kid": 0.001, "kid_std": 0.0001}, floor)
     assert "at or under Lucic et al. 2018's 6.7" in met["notes"] and "misses" not in met["notes"]
+
+
+def test_celeba_keeps_the_papers_figure_marked_as_another_protocol():
+    import json
+
+    from gan_entries import REPO
+
+    entry = json.loads((REPO / "zoo/pretrained/wgan-gp-celeba.json").read_text())
+    migrated = migrate_entry(entry, {"fid": 40.0, "kid": 0.03, "kid_std": 0.001},
+                             {"fid": 5.0, "kid": 0.0001, "kid_std": 0.0001})
+    assert migrated["extra"]["fid"]["n_real"] == 6_000 and migrated["extra"]["fid"]["n_fake"] == 10_000
+    assert migrated["extra"]["fid_quick"]["n_fake"] < 10_000  # the small-N check kept for tests and zoo eval
+    # Gulrajani et al. scored the full CelebA, we the 6,000-face subset: never the same protocol
+    papers = [p for p in migrated["paper_results"] if p["name"] == "fid"]
+    assert papers and all("full CelebA" in p["other_protocol"] for p in papers)
+    floor = next(b for b in migrated["baselines"] if b["name"] == "fid")
+    assert floor["value"] == 5.0 and "first 3,000 faces vs its last 3,000" in floor["note"]
+    assert "Against the target" not in migrated["notes"]  # issue 18 sets no CelebA target
