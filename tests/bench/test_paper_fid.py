@@ -52,3 +52,8 @@ def test_celeba_keeps_the_papers_figure_marked_as_another_protocol():
     floor = next(b for b in migrated["baselines"] if b["name"] == "fid")
     assert floor["value"] == 5.0 and "first 3,000 faces vs its last 3,000" in floor["note"]
     assert "Against the target" not in migrated["notes"]  # issue 18 sets no CelebA target
+    assert "10,000 generated images against all 6,000 faces" in migrated["notes"]
+    assert "FID uses 500 generated images" not in migrated["notes"]  # the small-N headline's sentence is gone
+    assert "not directly comparable with our small-N protocol" not in papers[0]["note"]
+    assert migrate_entry(migrated, {"fid": 40.0, "kid": 0.03, "kid_std": 0.001},
+                         {"fid": 5.0, "kid": 0.0001, "kid_std": 0.0001}) == migrated  # a second run changes nothing
