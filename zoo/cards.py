@@ -277,7 +277,8 @@ def _reproduction_section(cfgs: dict[str, PretrainedCfg]) -> list[str]:
     """Every id's headline beside its paper's figure under the paper's protocol, and the command that made it.
 
     "Ours" stands beside the paper's figure only when the paper's ``other_protocol`` is empty (measured the same
-    way); otherwise the cell says that this protocol has not been run on our weights, with our figure under ours."""
+    way); otherwise the cell says that our weights were not measured that way (not yet, or not here: wgan-gp-celeba's
+    paper scored the full CelebA, not the subset shipped), with our figure under our own protocol."""
     lines = ["", "## Reproduction", "",
              "Each id's headline metric under its paper's protocol, and the `zoo train` run behind the weights "
              "(`zoo reproduce ID` runs it and scores the result). A dash: the paper reports no such figure.", "",
@@ -293,7 +294,7 @@ def _reproduction_section(cfgs: dict[str, PretrainedCfg]) -> list[str]:
         for p in papers:
             figure = f"{m.name} {_fmt(p.value, p.std)} ({_short_citation(p.citation)})"
             if p.other_protocol:
-                ours = f"not yet measured (ours {_fmt(m.value, m.std)} under our own protocol)"
+                ours = f"not measured this way (ours {_fmt(m.value, m.std)} under our own protocol)"
                 protocol = p.other_protocol
             else:
                 ours, protocol = _fmt(m.value, m.std), "the same as ours (see the card)"
