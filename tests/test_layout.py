@@ -142,7 +142,7 @@ LAYERS = (
     ("zoo.data", "zoo.metrics"),
     ("zoo.models", "zoo.nn", "zoo.chem", "zoo.losses"),
     ("zoo.registry", "zoo.hub", "zoo.hub_client", "zoo.io", "zoo.model_size", "zoo.progress", "zoo.image_grid",
-     "zoo.project", "zoo.run_metrics", "zoo.ranks"),
+     "zoo.project", "zoo.run_metrics", "zoo.wandb_offline", "zoo.ranks"),
 )
 # The one import that goes up, and why: the registry finds an architecture by importing the family module that
 # registers it (zoo.models.import_family), as a plugin table does.
