@@ -16,6 +16,8 @@ def test_migration_makes_the_paper_protocol_the_headline_and_keeps_the_quick_che
     metrics = {m["name"]: m for m in migrated["metrics"]}
     assert [m["name"] for m in migrated["metrics"]][:2] == ["fid", "kid"] and metrics["fid"]["value"] == 7.5
     assert metrics["fid_quick"]["value"] == small_n["fid"] and metrics["kid_quick"]["value"] == small_n["kid"]
+    # the card's command for the quick check measures it alone (plain `zoo eval` now takes the 10,000 samples too)
+    assert metrics["fid_quick"]["command"] == "zoo eval wgan-mnist --only fid_quick,kid_quick"
     assert "10,000 generated images" in metrics["fid"]["protocol"] and "biased upward" not in metrics["fid"]["protocol"]
     assert {b["name"] for b in migrated["baselines"]} >= {"fid", "kid", "fid_quick", "kid_quick"}
     assert migrated["extra"]["fid"]["n_fake"] == 10_000 and migrated["extra"]["fid_quick"]["n_fake"] == 500
@@ -45,6 +47,8 @@ def test_celeba_keeps_the_papers_figure_marked_as_another_protocol():
     migrated = migrate_entry(entry, {"fid": 40.0, "kid": 0.03, "kid_std": 0.001},
                              {"fid": 5.0, "kid": 0.0001, "kid_std": 0.0001})
     assert migrated["extra"]["fid"]["n_real"] == 6_000 and migrated["extra"]["fid"]["n_fake"] == 10_000
+    headline = next(m for m in migrated["metrics"] if m["name"] == "fid")
+    assert "not the full CelebA" in headline["protocol"] and "The protocol of Lucic" not in headline["protocol"]
     assert migrated["extra"]["fid_quick"]["n_fake"] < 10_000  # the small-N check kept for tests and zoo eval
     # Gulrajani et al. scored the full CelebA, we the 6,000-face subset: never the same protocol
     papers = [p for p in migrated["paper_results"] if p["name"] == "fid"]
