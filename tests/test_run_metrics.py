@@ -7,6 +7,7 @@ from csv_log import write_csv_log
 from zoo.run_metrics import (
     MAX_POINTS,
     Point,
+    logged_metrics_source,
     metrics_csv_text,
     metrics_from_records,
     metrics_from_run,
@@ -22,6 +23,7 @@ def test_every_session_is_read_and_a_resumed_value_replaces_the_first(tmp_path):
                   + [{"step": 5, "epoch": 0, "val/mae": 2.0, "samples/count": 1, "train/generator_steps": 7}])
     write_csv_log(tmp_path / "csv/version_1/metrics.csv", [{"step": 1990, "epoch": 199, "train/loss": 9.0}])
     write_csv_log(tmp_path / "csv/version_10/metrics.csv", [{"step": 1990, "epoch": 199, "val/mae": 1.0}])
+    assert logged_metrics_source(tmp_path) == "csv"
     points = metrics_from_run(tmp_path)
     loss = [p for p in points if p.metric == "train/loss"]
     assert [p.step for p in loss] == list(range(0, 2000, 10))

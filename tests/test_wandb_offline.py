@@ -3,7 +3,7 @@ curves taken from it when the run has no CSV log."""
 
 import pytest
 
-from zoo.run_metrics import Point, has_logged_metrics, metrics_from_run
+from zoo.run_metrics import Point, logged_metrics_source, metrics_from_run
 from zoo.wandb_offline import BLOCK_SIZE, history, run_files
 
 
@@ -33,7 +33,7 @@ def test_history_reads_every_row_as_logged(offline_run):
 
 
 def test_a_run_without_csv_log_has_its_curves_from_wandb(offline_run):
-    assert has_logged_metrics(offline_run)
+    assert logged_metrics_source(offline_run) == "wandb"
     points = metrics_from_run(offline_run)
     # keyed by Lightning's global step like the CSV log; counters, strings and the step columns are not curves
     assert points == [Point(49, 0, "train/g_loss", pytest.approx(0.49)), Point(99, 0, "train/g_loss", 0.99),
@@ -54,6 +54,6 @@ def test_other_files_and_empty_folders_say_what_is_wrong(tmp_path):
     not_wandb.write_text("step,epoch\n")
     with pytest.raises(ValueError, match="not a W&B run file"):
         history(not_wandb)
-    assert not has_logged_metrics(tmp_path)
+    assert logged_metrics_source(tmp_path) is None
     with pytest.raises(FileNotFoundError, match="no CSV log .* and no W&B run"):
         metrics_from_run(tmp_path)

@@ -236,9 +236,9 @@ def export_checkpoint(ckpt_path: str | Path, meta: dict[str, Any], replace: bool
 
 def run_curves(ckpt_path: Path) -> list | None:
     """The metrics logged by the run whose checkpoint ``ckpt_path`` is, or None outside a run folder."""
-    from zoo.run_metrics import has_logged_metrics, metrics_from_run
+    from zoo.run_metrics import logged_metrics_source, metrics_from_run
 
     run_dir = ckpt_path.resolve().parent.parent
-    if ckpt_path.resolve().parent.name != "checkpoints" or not has_logged_metrics(run_dir):
+    if ckpt_path.resolve().parent.name != "checkpoints" or logged_metrics_source(run_dir) is None:
         return None
     return metrics_from_run(run_dir) or None

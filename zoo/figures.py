@@ -218,12 +218,13 @@ def loss_family_png(cfgs: list[PretrainedCfg], title: str) -> bytes:
     import numpy as np
     from matplotlib.ticker import LogFormatter
 
-    panels = [kind for kind in ("paper", "quick") if any(kind in fid_protocols(c) for c in cfgs)]
+    protocols = {c.id: fid_protocols(c) for c in cfgs}
+    panels = [kind for kind in ("paper", "quick") if any(kind in found for found in protocols.values())]
     fig = _figure(4.2 * len(panels) + 0.6, 3.4)
     for i, kind in enumerate(panels):
-        shown = sorted((c for c in cfgs if kind in fid_protocols(c)), key=lambda c: fid_protocols(c)[kind][0])
-        ours = [fid_protocols(c)[kind][0] for c in shown]
-        floors = [f for c in shown if (f := fid_protocols(c)[kind][1]) is not None]
+        shown = sorted((c for c in cfgs if kind in protocols[c.id]), key=lambda c: protocols[c.id][kind][0])
+        ours = [protocols[c.id][kind][0] for c in shown]
+        floors = [f for c in shown if (f := protocols[c.id][kind][1]) is not None]
         x = np.arange(len(shown))
         ax = fig.add_subplot(1, len(panels), i + 1)
         width = 0.4 if kind == "paper" else 0.6

@@ -53,48 +53,50 @@ def _version(folder: str) -> int:
     return int(number) if number.isdigit() else -1
 
 
-def has_logged_metrics(run_dir: str | Path) -> bool:
-    """Whether the run folder holds logs :func:`metrics_from_run` can read (CSV logs, or a W&B offline run)."""
+def logged_metrics_source(run_dir: str | Path) -> str | None:
+    """Which logs of the run folder :func:`metrics_from_run` reads: ``"csv"`` (its CSVLogger files), else
+    ``"wandb"`` (its W&B offline runs), or None when it has neither."""
     from zoo.wandb_offline import run_files
 
-    return bool(csv_logs(run_dir) or run_files(run_dir))
+    if csv_logs(run_dir):
+        return "csv"
+    return "wandb" if run_files(run_dir) else None
 
 
 def metrics_from_run(run_dir: str | Path) -> list[Point]:
-    """Every numeric metric value logged by the run in ``run_dir``: its CSVLogger files (a later session's value for
-    the same step and metric replaces an earlier one), or, where it has none, its W&B offline runs."""
-    files = csv_logs(run_dir)
-    if not files:
-        return _metrics_from_wandb(run_dir)
-    points: dict[tuple[int, str], Point] = {}
-    for path in files:
-        with open(path, newline="") as f:
-            for row in csv.DictReader(f):
-                for point in _points(row):
-                    points[(point.step, point.metric)] = point
-    return sorted(points.values(), key=lambda p: (p.metric, p.step))
-
-
-def _metrics_from_wandb(run_dir: str | Path) -> list[Point]:
-    """The metrics of the W&B offline runs under ``run_dir``, keyed by Lightning's ``trainer/global_step`` like the
-    CSV log (W&B's own ``_step`` where the run did not log through Lightning)."""
-    from zoo.wandb_offline import history, run_files
-
-    files = run_files(run_dir)
-    if not files:
+    """Every numeric metric value logged by the run in ``run_dir``: its CSVLogger files or, where it has none, its
+    W&B offline runs (:func:`logged_metrics_source`); a later session's value for the same step and metric replaces
+    an earlier one."""
+    source = logged_metrics_source(run_dir)
+    if source is None:
         raise FileNotFoundError(f"no CSV log (csv/version_*/metrics.csv) and no W&B run (wandb/*run-*/run-*.wandb) "
                                 f"under {run_dir}: is it a zoo train run folder? Runs log there whatever W&B's mode")
     points: dict[tuple[int, str], Point] = {}
-    for path in files:
+    for row in (_csv_rows(run_dir) if source == "csv" else _wandb_rows(run_dir)):
+        for point in _points(row):
+            points[(point.step, point.metric)] = point
+    return sorted(points.values(), key=lambda p: (p.metric, p.step))
+
+
+def _csv_rows(run_dir: str | Path) -> Iterator[dict[str, str]]:
+    for path in csv_logs(run_dir):
+        with open(path, newline="") as f:
+            yield from csv.DictReader(f)
+
+
+def _wandb_rows(run_dir: str | Path) -> Iterator[dict[str, str]]:
+    """The W&B offline runs' rows in the CSVLogger's shape: ``step`` is Lightning's ``trainer/global_step`` (W&B's own
+    ``_step`` where the run did not log through Lightning), numbers as text, other values (media, strings) left out."""
+    from zoo.wandb_offline import history, run_files
+
+    for path in run_files(run_dir):
         for row in history(path):
             step = row.get("trainer/global_step", row.get("_step"))
             epoch = row.get("epoch")
             cells = {"step": "" if step is None else str(step), "epoch": "" if epoch is None else str(epoch)}
             cells.update({key: str(value) for key, value in row.items()
                           if isinstance(value, (int, float)) and not isinstance(value, bool)})
-            for point in _points(cells):
-                points[(point.step, point.metric)] = point
-    return sorted(points.values(), key=lambda p: (p.metric, p.step))
+            yield cells
 
 
 def _points(row: dict[str, str]) -> Iterator[Point]:

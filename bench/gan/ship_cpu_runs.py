@@ -29,8 +29,7 @@ import torch
 from bench.gan.shipping import build_meta, dump, measure, training_record
 from bench.reproduce_field import reproduce_field
 from zoo.export import load_trained_net
-from zoo.run_metrics import csv_logs
-from zoo.wandb_offline import run_files
+from zoo.run_metrics import logged_metrics_source
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MNIST_IDS = ("gan-mnist", "nsgan-mnist", "lsgan-mnist", "hinge-gan-mnist", "wgan-mnist", "wgan-gp-mnist")
@@ -106,7 +105,7 @@ def ship_one(model_id: str, runs: Path, export: bool, root: str | None) -> dict 
     training["raw_generator_kid"] = round(raw["kid"], 5)
     meta = build_meta(model_id, ema, training, f"zoo train recipes/gan/{model_id}.yaml --run-name {RUN_NAME}",
                       notes(model_id, raw, ema, training,
-                            curves_from_wandb=not csv_logs(run) and bool(run_files(run))))
+                            curves_from_wandb=logged_metrics_source(run) == "wandb"))
     meta["reproduce"] = reproduce_field(f"zoo train recipes/gan/{model_id}.yaml", budget=BUDGET,
                                         minutes=round(minutes, 1))
     meta_path = RESULTS / f"{model_id}.cpu-ema.meta.json"
